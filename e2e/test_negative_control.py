@@ -1,0 +1,18 @@
+"""The detector must fire on the real bug, in every run, or a green suite means nothing."""
+import pytest
+from nicegui import __version__ as nicegui_version
+
+pytestmark = pytest.mark.storm
+
+
+def test_detector_fires_without_the_fix(nicegui_storm, nicegui_server_factory):
+    """2.11.0 as shipped, or the pre-2.11.1 behaviour put back on any other version."""
+    mode = 'off' if nicegui_version == '2.11.0' else 'bug'
+    server = nicegui_server_factory(disconnect_fix=mode)
+    if server.info['tracks_sockets'] is False:
+        pytest.skip(f'NiceGUI {nicegui_version} keeps no per-socket mapping: #4304 cannot exist')
+    report = nicegui_storm('get', server=server, count=10)
+    print(report.line)
+    assert report.evidence.race_hits, 'the storm never hit the race, so it cannot show the detector'
+    assert report.evidence.keyerrors >= 1, 'the detector missed #4304 on a server that has it'
+    assert any(failure.startswith('#4304') for failure in report.verdict.failures)

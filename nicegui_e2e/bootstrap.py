@@ -1,0 +1,194 @@
+"""Entry point of the server process: instrument NiceGUI, then run the app file as ``__main__``.
+
+``python -m nicegui_e2e.bootstrap`` reads its settings from the ``NICEGUI_E2E_SERVER`` environment variable
+(JSON written by :mod:`nicegui_e2e.server`). Order matters: the socket is bound and the handlers are
+wrapped before the app's code runs, so the app's ``ui.run()`` starts an already-instrumented server on a
+port nobody else can take in between.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import runpy
+import signal
+import socket
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from . import disconnect
+from .instrument import DIAGNOSTICS_PATH, Ledger, diagnostics_endpoint, instrument
+from .records import JsonLinesHandler
+
+ENV = 'NICEGUI_E2E_SERVER'
+
+# exit codes the controller turns into one clear line each
+EXIT_BAD_SETTINGS = 64
+EXIT_PORT_IN_USE = 65
+EXIT_APP_IMPORT = 66
+
+
+@dataclass
+class Settings:
+    """What the controller asks of the server process."""
+    app: str
+    run_dir: str
+    host: str = '127.0.0.1'
+    port: int = 0
+    disconnect_fix: disconnect.Mode = 'on'
+    handshake_delay: float = 0.0
+    reconnect_timeout: float | None = None
+
+    def to_env(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls, text: str) -> Settings:
+        return cls(**json.loads(text))
+
+
+def fail(code: int, message: str) -> None:
+    """One line on stderr, where the controller reads it, then exit without a traceback."""
+    print(f'nicegui-e2e: {message}', file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ':' in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        fail(EXIT_PORT_IN_USE, f'cannot bind {host}:{port}: {error.strerror}')
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _publish(run_dir: Path, name: str, data: dict[str, Any]) -> None:
+    """Write atomically, so the controller never reads half a file."""
+    tmp = run_dir / f'.{name}.tmp'
+    tmp.write_text(json.dumps(data), encoding='utf-8')
+    tmp.replace(run_dir / name)
+
+
+def _watch_parent() -> None:
+    """End this server when the process that started it is gone, even if it was killed without a word."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+        os._exit(1)  # pylint: disable=protected-access
+    threading.Thread(target=watch, name='nicegui-e2e-orphan-guard', daemon=True).start()
+
+
+def _setup_logging(run_dir: Path) -> None:
+    handler = JsonLinesHandler(run_dir / 'records.jsonl')
+    logging.getLogger().addHandler(handler)
+    ours = logging.getLogger('nicegui_e2e')
+    ours.setLevel(logging.INFO)
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(logging.Formatter('%(asctime)s %(levelname)s %(name)s: %(message)s'))
+    ours.addHandler(stream)
+    # uvicorn's own loggers do not propagate to the root; give them the structured handler too
+    for name in ('uvicorn', 'uvicorn.error', 'uvicorn.access'):
+        logging.getLogger(name).addHandler(handler)
+    _keep_handler_after_uvicorn_config(handler)
+
+
+def _keep_handler_after_uvicorn_config(handler: logging.Handler) -> None:
+    """uvicorn's ``dictConfig`` replaces the handlers of its loggers; add ours back once it has run."""
+    import uvicorn.config  # pylint: disable=import-outside-toplevel
+    original = uvicorn.config.Config.configure_logging
+
+    def configure_logging(self: Any) -> None:
+        original(self)
+        for name in ('uvicorn', 'uvicorn.access'):
+            logger = logging.getLogger(name)
+            if handler not in logger.handlers:
+                logger.addHandler(handler)
+    uvicorn.config.Config.configure_logging = configure_logging
+
+
+def main() -> None:
+    try:
+        settings = Settings.from_env(os.environ[ENV])
+    except (KeyError, TypeError, ValueError) as error:
+        fail(EXIT_BAD_SETTINGS, f'bad or missing {ENV}: {error}')
+    app_path = Path(settings.app)
+    if not app_path.is_file():
+        fail(EXIT_BAD_SETTINGS, f'app file not found: {app_path}')
+    if settings.disconnect_fix not in disconnect.MODES:
+        fail(EXIT_BAD_SETTINGS, f'--disconnect-fix must be one of {", ".join(disconnect.MODES)}')
+    run_dir = Path(settings.run_dir)
+    _watch_parent()
+    _setup_logging(run_dir)
+    sock = _bind(settings.host, settings.port)
+    port = sock.getsockname()[1]
+
+    # pylint: disable=import-outside-toplevel
+    import nicegui
+    from nicegui import core, ui
+    from nicegui import nicegui as nicegui_module
+    from nicegui import server as server_module
+    from nicegui.client import Client
+
+    fix = disconnect.install(Client, settings.disconnect_fix)
+    tracks = disconnect.tracks_sockets(Client)
+    ledger = Ledger()
+    legacy_route = None
+    if settings.disconnect_fix == 'bug' and tracks:
+        legacy_route = disconnect.dispatch_by_query(core.sio.get_environ, Client.instances)
+    instrument(ledger, client_cls=Client, sio=core.sio, nicegui_module=nicegui_module,
+               handshake_delay=settings.handshake_delay, tracks_sockets=tracks, disconnect_route=legacy_route)
+
+    endpoint = diagnostics_endpoint(ledger, client_cls=Client, sio=core.sio, config=core.app.config)
+    core.app.add_api_route(DIAGNOSTICS_PATH, endpoint,
+                           methods=['GET'], include_in_schema=False)
+
+    started = {'done': False}
+    original_server_run = server_module.Server.run
+    original_ui_run = ui.run
+
+    def server_run(self: Any, sockets: Any = None) -> None:
+        original_server_run(self, sockets=sockets or [sock])
+
+    def ui_run(*args: Any, **kwargs: Any) -> None:
+        started['done'] = True
+        kwargs.update(host=settings.host, port=port, reload=False, show=False)
+        if settings.reconnect_timeout is not None:
+            kwargs['reconnect_timeout'] = settings.reconnect_timeout
+        original_ui_run(*args, **kwargs)
+
+    server_module.Server.run = server_run
+    ui.run = ui_run
+    _publish(run_dir, 'server.json', {
+        'pid': os.getpid(), 'host': settings.host, 'port': port, 'nicegui': nicegui.__version__,
+        'python': sys.version.split()[0], 'fix': fix, 'tracks_sockets': tracks,
+        'disconnect_fix': settings.disconnect_fix, 'handshake_delay': settings.handshake_delay,
+    })
+    logging.getLogger('nicegui_e2e').info('NiceGUI %s on %s:%d, disconnect fix: %s', nicegui.__version__,
+                                          settings.host, port, fix)
+    sys.argv = [str(app_path)]
+    sys.path.insert(0, str(app_path.parent.resolve()))
+    try:
+        runpy.run_path(str(app_path), run_name='__main__')
+    except SystemExit:
+        raise
+    except BaseException as error:  # pylint: disable=broad-except
+        logging.getLogger('nicegui_e2e').exception('app %s failed', app_path)
+        fail(EXIT_APP_IMPORT, f'app {app_path} failed: {type(error).__name__}: {error}')
+    if not started['done']:
+        ui.run()  # an app module that only defines pages
+
+
+if __name__ == '__main__':
+    main()

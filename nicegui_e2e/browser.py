@@ -1,0 +1,304 @@
+"""Headless Chrome through Selenium, with a driver found offline and fast.
+
+Knows nothing of NiceGUI beyond the name of the socket.io global its pages load. Resolution order: an
+explicit driver, a ``chromedriver`` on PATH with a browser beside it, Selenium Manager, webdriver-manager.
+The first two never touch the network; the last two are tried only when nothing local exists, and a
+failure of all four ends in one message that says what to install.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .waiting import WaitTimeout, wait_for
+
+BROWSER_NAMES = ('google-chrome', 'google-chrome-stable', 'chromium', 'chromium-browser', 'chrome')
+INSTALL_HINT = 'install Chrome and its driver (Debian/Ubuntu: apt-get install chromium chromium-driver) ' \
+               'or pass --chromedriver PATH / set NICEGUI_E2E_CHROMEDRIVER'
+QUIET_FLAGS = (
+    '--no-sandbox',  # root in a container has no user namespace to sandbox into
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',  # no phoning home on a machine whose network refuses it
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-default-apps',
+    '--no-first-run',
+    '--disable-crash-reporter',  # no crashpad handler left behind after the browser quits
+    '--disable-breakpad',
+    '--disable-features=Translate,OptimizationHints,MediaRouter',
+)
+
+
+class BrowserError(RuntimeError):
+    """Chrome or its driver cannot be had; the message says what to do."""
+
+
+@dataclass
+class DriverChoice:
+    """Which driver and browser binary to use, and how they were found (for the run's header)."""
+    driver: str | None
+    binary: str | None
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+
+def major_version(text: str) -> int | None:
+    """The major version in ``chromedriver --version`` or ``chromium --version`` output."""
+    match = re.search(r'(\d+)\.\d+\.\d+', text)
+    return int(match.group(1)) if match else None
+
+
+def _version_output(executable: str) -> str:
+    try:
+        return subprocess.run([executable, '--version'], capture_output=True, text=True, timeout=20,
+                              check=False).stdout
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f'unreadable: {error}'
+
+
+def find_binary(explicit: str | None, which: Callable[[str], str | None] = shutil.which) -> str | None:
+    if explicit:
+        return explicit
+    return next((path for path in map(which, BROWSER_NAMES) if path), None)
+
+
+def check_match(driver: str, binary: str, version_of: Callable[[str], str] = _version_output) -> None:
+    """A driver of another major version fails at launch with a long message; say it in one line first."""
+    driver_major = major_version(version_of(driver))
+    browser_major = major_version(version_of(binary))
+    if driver_major and browser_major and driver_major != browser_major:
+        raise BrowserError(f'chromedriver {driver_major} ({driver}) does not match browser {browser_major} '
+                           f'({binary}): install the driver of the same version')
+
+
+def resolve(explicit_driver: str | None = None, explicit_binary: str | None = None, *,
+            which: Callable[[str], str | None] = shutil.which,
+            version_of: Callable[[str], str] = _version_output,
+            fallbacks: Iterable[tuple[str, Callable[[], str]]] | None = None) -> DriverChoice:
+    """Find a driver without the network if at all possible; see the module docstring for the order."""
+    explicit_driver = explicit_driver or os.environ.get('NICEGUI_E2E_CHROMEDRIVER') or None
+    explicit_binary = explicit_binary or os.environ.get('NICEGUI_E2E_CHROME') or None
+    binary = find_binary(explicit_binary, which)
+    if explicit_binary and not Path(explicit_binary).is_file():
+        raise BrowserError(f'browser binary not found: {explicit_binary}')
+    if explicit_driver:
+        if not (Path(explicit_driver).is_file() and os.access(explicit_driver, os.X_OK)):
+            raise BrowserError(f'chromedriver not found or not executable: {explicit_driver}')
+        if binary:
+            check_match(explicit_driver, binary, version_of)
+        return DriverChoice(explicit_driver, binary, 'explicit')
+    on_path = which('chromedriver')
+    if on_path and binary:
+        check_match(on_path, binary, version_of)
+        return DriverChoice(on_path, binary, 'PATH')
+    notes = [f'chromedriver on PATH: {on_path or "none"}', f'browser: {binary or "none"}']
+    for name, fetch in (fallbacks if fallbacks is not None else _network_fallbacks(binary)):
+        try:
+            return DriverChoice(fetch(), binary, name, notes)
+        except Exception as error:  # pylint: disable=broad-except
+            notes.append(f'{name}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}')
+    raise BrowserError(f'no usable chromedriver ({"; ".join(notes)}): {INSTALL_HINT}')
+
+
+def _network_fallbacks(binary: str | None) -> list[tuple[str, Callable[[], str]]]:
+    def selenium_manager() -> str:
+        from selenium.webdriver.common.selenium_manager import \
+            SeleniumManager  # pylint: disable=import-outside-toplevel
+        args = ['--browser', 'chrome'] + (['--browser-path', binary] if binary else [])
+        return SeleniumManager().binary_paths(args)['driver_path']
+
+    def webdriver_manager() -> str:
+        from webdriver_manager.chrome import ChromeDriverManager  # pylint: disable=import-outside-toplevel
+        return ChromeDriverManager().install()
+    return [('Selenium Manager', selenium_manager), ('webdriver-manager', webdriver_manager)]
+
+
+def handshake_hook(delay_ms: int) -> str:
+    """JavaScript run before the page's own scripts: mark when the race window opens; optionally widen it.
+
+    NiceGUI pages load socket.io as a classic script that assigns the global ``io``; a setter on ``window``
+    wraps it before the page calls it. ``windows`` counts the moments the server starts holding a socket
+    whose handshake it has not processed: the socket's ``connect`` where the page sends an explicit
+    ``handshake`` event (2.x), the transport's ``open`` where the handshake rides in the connect request
+    (3.x's implicit handshake). With ``delay_ms`` the explicit event is held back that long after
+    ``connect`` (an implicit handshake is turned into an explicit one first), widening the window.
+    """
+    return '''(() => {
+  const delay = %d;
+  const state = window.__niceguiE2E = {windows: 0, connects: 0, handshakes: 0, left: false};
+  let current;
+  const wrap = (io) => {
+    const wrapped = function (url, options) {
+      const query = (options && options.query) || {};
+      if (delay > 0 && query.implicit_handshake) query.implicit_handshake = false;
+      const implicit = !!query.implicit_handshake;
+      const socket = io.apply(this, arguments);
+      if (implicit) socket.io.on('open', () => { state.windows += 1; });
+      socket.on('connect', () => { state.connects += 1; if (!implicit) state.windows += 1; });
+      const emit = socket.emit;
+      socket.emit = function (event, ...args) {
+        if (event !== 'handshake') return emit.call(socket, event, ...args);
+        const send = () => { state.handshakes += 1; emit.call(socket, event, ...args); };
+        if (delay > 0) setTimeout(send, delay); else send();
+        return socket;
+      };
+      return socket;
+    };
+    return Object.assign(wrapped, io);
+  };
+  Object.defineProperty(window, 'io', {
+    configurable: true,
+    get() { return current; },
+    set(value) { current = typeof value === 'function' ? wrap(value) : value; },
+  });
+})();''' % int(delay_ms)
+
+
+@dataclass
+class BrowserOptions:
+    """How to start Chrome."""
+    driver: str | None = None
+    binary: str | None = None
+    headed: bool = False
+    window_size: tuple[int, int] = (1280, 900)
+    handshake_delay_ms: int = 0
+
+
+def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: Path):  # -> ChromeOptions
+    from selenium.webdriver.chrome.options import Options  # pylint: disable=import-outside-toplevel
+    chrome = Options()
+    if binary:
+        chrome.binary_location = binary
+    if not options.headed:
+        chrome.add_argument('--headless=new')
+    for flag in QUIET_FLAGS:
+        chrome.add_argument(flag)
+    chrome.add_argument(f'--user-data-dir={user_data_dir}')
+    chrome.add_argument(f'--window-size={options.window_size[0]},{options.window_size[1]}')
+    # a storm navigates blind: waiting for each load would step over the connect-to-handshake window
+    chrome.page_load_strategy = 'none'
+    chrome.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    return chrome
+
+
+def launch(options: BrowserOptions, user_data_dir: Path, log_path: Path):  # -> webdriver.Chrome
+    """Start Chrome with the resolved driver; never lets Selenium Manager run when a local driver exists."""
+    from selenium import webdriver  # pylint: disable=import-outside-toplevel
+    from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel
+    from selenium.webdriver.chrome.service import Service  # pylint: disable=import-outside-toplevel
+    choice = resolve(options.driver, options.binary)
+    user_data_dir.mkdir(parents=True, exist_ok=True)
+    service = Service(executable_path=choice.driver, log_output=str(log_path))
+    try:
+        driver = webdriver.Chrome(options=chrome_options(options, choice.binary, user_data_dir), service=service)
+    except WebDriverException as error:
+        first = (error.msg or str(error)).strip().splitlines()[0]
+        raise BrowserError(f'Chrome did not start with {choice.driver} ({choice.source}): {first}') from None
+    return driver
+
+
+class Browser:
+    """One Chrome for a whole test session (per xdist worker), reset between tests.
+
+    Starting Chrome costs about a second; a storm is many navigations in one browser anyway, so the suite
+    keeps one and puts it back into a known state instead of starting a fresh one per test.
+    """
+
+    def __init__(self, options: BrowserOptions, work_dir: Path) -> None:
+        self.options = options
+        self.work_dir = work_dir
+        self.driver = launch(options, work_dir / 'profile', work_dir / 'chromedriver.log')
+        self._hook_id: str | None = None
+        self.set_handshake_delay(options.handshake_delay_ms)
+
+    def set_handshake_delay(self, delay_ms: int) -> None:
+        """Install the page hook in the current tab, replacing an earlier one (new tabs need a call too)."""
+        if self._hook_id is not None:
+            self.driver.execute_cdp_cmd('Page.removeScriptToEvaluateOnNewDocument', {'identifier': self._hook_id})
+        self.options.handshake_delay_ms = delay_ms
+        self._hook_id = self.driver.execute_cdp_cmd(
+            'Page.addScriptToEvaluateOnNewDocument', {'source': handshake_hook(delay_ms)})['identifier']
+
+    def install_in_new_tab(self, driver: object) -> None:
+        """The hook is per tab; a tab opened by a storm gets its own, with the same delay."""
+        driver.execute_cdp_cmd('Page.addScriptToEvaluateOnNewDocument',  # type: ignore[attr-defined]
+                               {'source': handshake_hook(self.options.handshake_delay_ms)})
+
+    def reset(self) -> None:
+        """Back to one blank tab with an empty console buffer."""
+        handles = self.driver.window_handles
+        for handle in handles[1:]:
+            self.driver.switch_to.window(handle)
+            self.driver.close()
+        self.driver.switch_to.window(handles[0])
+        self.driver.get('about:blank')
+        self.console()
+
+    def console(self) -> list[dict]:
+        """Drain the browser console collected since the last call."""
+        try:
+            return self.driver.get_log('browser')
+        except Exception:  # pylint: disable=broad-except
+            return []
+
+    def screenshot(self, path: Path) -> bool:
+        try:
+            return bool(self.driver.save_screenshot(str(path)))
+        except Exception:  # pylint: disable=broad-except
+            return False
+
+    def quit(self, grace: float = 5.0) -> None:
+        """Quit, then make sure every Chrome process the driver started is gone."""
+        service = getattr(self.driver, 'service', None)
+        process = getattr(service, 'process', None)
+        family = descendants(process.pid) if process is not None else []
+        try:
+            self.driver.quit()
+        except Exception:  # pylint: disable=broad-except
+            pass
+        end_processes(family, grace)
+
+
+def descendants(pid: int) -> list[int]:
+    """All processes below ``pid``, read from /proc (empty where there is no /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path('/proc').glob('[0-9]*/stat'):
+        try:
+            fields = stat.read_text().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def end_processes(pids: list[int], grace: float) -> None:
+    """Wait up to ``grace`` seconds for ``pids`` to exit by themselves, then kill the rest."""
+    def alive() -> list[int]:
+        return [pid for pid in pids if Path(f'/proc/{pid}').exists() and not _zombie(pid)]
+    try:
+        wait_for(lambda: not alive(), timeout=grace, what='Chrome to exit')
+    except WaitTimeout:
+        for pid in alive():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0] == 'Z'
+    except (OSError, IndexError):
+        return False

@@ -1,0 +1,94 @@
+"""The disconnect handler under test: install the #4304 guard, or put the bug back on purpose.
+
+Runs inside the server process. It only touches the class and socket server it is handed, so the unit
+tests drive it with stand-ins and no NiceGUI at all.
+
+NiceGUI 2.11.0 looked a disconnecting socket up in ``Client._socket_to_document_id`` without checking that
+the socket ever got there; a socket that disconnects before its ``handshake`` is processed is not there, and
+``handle_disconnect`` raised ``KeyError`` (upstream issue #4304). 2.11.1 returns early instead.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import urllib.parse
+from typing import Any, Callable, Literal, Mapping
+
+Mode = Literal['on', 'off', 'bug']
+MODES: tuple[Mode, ...] = ('on', 'off', 'bug')
+
+NOT_APPLICABLE = 'not applicable'
+"""NiceGUI before 2.11 keeps no per-socket mapping, so neither the bug nor the fix exists there."""
+
+
+def tracks_sockets(client_cls: type) -> bool:
+    """Whether this NiceGUI keeps one mapping entry per socket (2.11 and newer)."""
+    return 'socket_id' in inspect.signature(client_cls.handle_disconnect).parameters
+
+
+def has_upstream_guard(client_cls: type) -> bool:
+    """Ask the handler itself: an unknown socket id either returns quietly (guarded) or raises KeyError.
+
+    A behavioural probe instead of a version check, so a backport or a fork is judged by what it does.
+    """
+    probe = client_cls.__new__(client_cls)
+    probe._socket_to_document_id = {}  # pylint: disable=protected-access
+    try:
+        client_cls.handle_disconnect(probe, 'nicegui-e2e-probe')
+    except KeyError:
+        return False
+    except Exception:  # pylint: disable=broad-except
+        return True  # it got past the lookup, so the lookup is guarded
+    return True
+
+
+def install(client_cls: type, mode: Mode) -> str:
+    """Install ``mode`` on ``client_cls`` and say what was done, in words for the run's header."""
+    if mode not in MODES:
+        raise ValueError(f'disconnect fix mode must be one of {", ".join(MODES)}, not {mode!r}')
+    if not tracks_sockets(client_cls):
+        return NOT_APPLICABLE
+    guarded = has_upstream_guard(client_cls)
+    if mode == 'off':
+        return 'off (upstream guard present)' if guarded else 'off (handler unguarded: #4304 expected)'
+    if mode == 'on':
+        if guarded:
+            return 'upstream guard present'
+        client_cls.handle_disconnect = _guarded(client_cls.handle_disconnect)
+        return 'guard applied'
+    client_cls.handle_disconnect = _unguarded(client_cls.handle_disconnect)
+    return 'bug restored (pre-2.11.1 behaviour)'
+
+
+def _guarded(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def handle_disconnect(self: Any, socket_id: str) -> Any:
+        if socket_id not in self._socket_to_document_id:  # pylint: disable=protected-access
+            return None
+        return original(self, socket_id)
+    return handle_disconnect
+
+
+def _unguarded(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def handle_disconnect(self: Any, socket_id: str) -> Any:
+        # the lookup NiceGUI 2.11.0 made: a socket that never finished its handshake is not in the mapping
+        self._socket_to_document_id[socket_id]  # pylint: disable=protected-access,pointless-statement
+        return original(self, socket_id)
+    return handle_disconnect
+
+
+def dispatch_by_query(get_environ: Callable[[str], Mapping[str, Any]],
+                      instances: Mapping[str, Any]) -> Callable[..., None]:
+    """A disconnect event handler that finds the client by the socket's ``client_id`` query, as 2.11.0 did.
+
+    Newer NiceGUI only reaches ``handle_disconnect`` for sockets that joined the client's room during the
+    handshake, which hides the bug even when the handler is unguarded; the negative control needs this
+    older route back to show the detector firing on every version.
+    """
+    def on_disconnect(sid: str, *_: Any) -> None:
+        query = urllib.parse.parse_qs(get_environ(sid)['asgi.scope']['query_string'].decode())
+        client = instances.get(query.get('client_id', [''])[0])
+        if client is not None:
+            client.handle_disconnect(sid)
+    return on_disconnect

@@ -1,0 +1,132 @@
+"""One storm, start to verdict: mark the logs, storm, check the page, settle, collect, judge.
+
+The plain object behind the ``nicegui_storm`` fixture and the benchmarks. Each arrow of the design's data
+flow is one call here; every wait has a deadline.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from . import incident, storm
+from .browser import Browser
+from .records import read_records
+from .server import NiceGUIServer
+from .verdict import Evidence, Verdict, figures, judge_storm
+from .waiting import WaitTimeout, wait_for
+
+CONSOLE_EXPECTED = (
+    'net::ERR_ABORTED',  # a load cut short by the next navigation: the storm's own doing
+    'WebSocket is closed before the connection is established',
+)
+SETTLE_GRACE = 5.0
+
+
+@dataclass
+class Mark:
+    """Where the server's output stood when a storm began, so each storm reads only its own share."""
+    stdout: int
+    stderr: int
+    records: int
+    events: int
+    race_hits: int | None
+
+
+@dataclass
+class StormReport:
+    evidence: Evidence
+    verdict: Verdict
+    result: storm.StormResult
+    server_info: dict[str, Any]
+    events: list[dict[str, Any]] = field(default_factory=list)
+    console: list[dict[str, Any]] = field(default_factory=list)
+    raw_log: str = ''
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def line(self) -> str:
+        return figures(self.evidence)
+
+
+def mark(server: NiceGUIServer) -> Mark:
+    diagnostics = server.diagnostics(since=1 << 30)
+    return Mark(len(server.stdout()), len(server.stderr()), len(server.records()), diagnostics['event_count'],
+                diagnostics['race_hits'] if server.info.get('tracks_sockets') else None)
+
+
+def check_page(browser: Browser, base_url: str, path: str = '/', timeout: float = 10.0) -> tuple[bool, str]:
+    """Open a page and prove it works: a click on ``#ping`` must come back as a changed ``#clicks`` label;
+    an app without those elements is held to a finished handshake."""
+    from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
+    driver = browser.driver
+    try:
+        driver.get(base_url + path)
+        storm.wait_handshaken(driver, timeout)
+        pings = driver.find_elements(By.ID, 'ping')
+        if not pings:
+            return True, ''
+        before = driver.find_element(By.ID, 'clicks').text
+        driver.execute_script('arguments[0].click()', pings[0])
+        wait_for(lambda: driver.find_element(By.ID, 'clicks').text != before, timeout=timeout,
+                 what='the click on #ping to come back from the server')
+        return True, ''
+    except Exception as error:  # pylint: disable=broad-except
+        return False, f'{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}'
+
+
+def lingering(snapshot: Mapping[str, Any], since: float) -> list[dict[str, Any]]:
+    """Clients from this storm that handshook, have no live socket, and are still there."""
+    return [c for c in snapshot['clients']
+            if not c['shared'] and c['handshook'] and c['live_sockets'] == 0 and (c['created'] or 0) >= since]
+
+
+def settle(server: NiceGUIServer, since: float) -> dict[str, Any]:
+    """Wait until the storm's clients are gone, at most the reconnect timeout plus a grace."""
+    first = server.diagnostics(since=1 << 30)
+    timeout = float(first.get('reconnect_timeout') or 3.0) + SETTLE_GRACE
+    last = {'snapshot': first}
+
+    def clean() -> bool:
+        last['snapshot'] = server.diagnostics(since=1 << 30)
+        return not lingering(last['snapshot'], since) and not last['snapshot']['dead_mappings']
+    try:
+        wait_for(clean, timeout=timeout, what='the storm\'s clients to be deleted', interval=0.1)
+    except WaitTimeout:
+        pass  # what is left is the finding; the verdict reports it
+    return last['snapshot']
+
+
+def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, cadence: storm.Cadence,
+        expect_race: bool = True, allowlist: Sequence[incident.AllowEntry] = (),
+        versions: Mapping[str, str] | None = None, seed: int = 0) -> StormReport:
+    """Run ``scenario`` against ``server`` in ``browser`` and judge it."""
+    browser.reset()
+    start = mark(server)
+    step = storm.step_tabs(install=browser.install_in_new_tab) if scenario == 'tabs' \
+        else storm.SCENARIOS[scenario]()
+    result = storm.run_storm(browser.driver, server.base_url, scenario, step, count=count, cadence=cadence,
+                             seed=seed)
+    works, problem = check_page(browser, server.base_url)
+    snapshot = settle(server, result.started)
+    console = browser.console()
+    raw = server.stdout()[start.stdout:] + server.stderr()[start.stderr:]
+    records = read_records(server.run_dir / 'records.jsonl')[start.records:]
+    raw_incidents = incident.parse_tracebacks(raw)
+    incidents = incident.merge(incident.from_records(records), raw_incidents)
+    judged = incident.judge(incidents, allowlist, versions or {})
+    severe = [entry['message'] for entry in console if entry.get('level') == 'SEVERE']
+    unexpected = [m for m in severe if not any(pattern in m for pattern in CONSOLE_EXPECTED)]
+    race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits
+    stale = lingering(snapshot, result.started)
+    evidence = Evidence(
+        scenario=scenario, cadence=str(cadence), navigations=len(result.navigations), missed=len(result.missed),
+        seconds=result.seconds, race_hits=race_hits, expect_race=expect_race,
+        keyerrors_raw=sum(i.is_4304 for i in raw_incidents), judged=judged,
+        leaked_clients=len(stale), dead_mappings=snapshot['dead_mappings'],
+        unconnected=sum(1 for c in snapshot['clients'] if not c['shared'] and not c['handshook']
+                        and (c['created'] or 0) >= result.started),
+        page_works=works, page_problem=problem, console_severe=unexpected,
+        console_allowed=len(severe) - len(unexpected))
+    events = server.diagnostics(since=start.events)['events']
+    return StormReport(evidence, judge_storm(evidence), result, dict(server.info), events, console, raw, records)
+

@@ -1,0 +1,169 @@
+"""Start, watch and stop one NiceGUI server process running an app under :mod:`nicegui_e2e.bootstrap`.
+
+Knows nothing of browsers. The process binds its own port (0 means "any free one"), so parallel xdist
+workers never race for a port; the controller learns it from ``server.json``, then waits for a real page.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import bootstrap
+from .instrument import DIAGNOSTICS_PATH
+from .records import read_records
+from .waiting import WaitTimeout, wait_for
+
+
+class ServerError(RuntimeError):
+    """The server could not be started or ended; the message is one line a user can act on."""
+
+
+@dataclass
+class ServerOptions:
+    """How to run the app: everything the bootstrap needs, plus the controller's own deadlines."""
+    app: Path
+    host: str = '127.0.0.1'
+    port: int = 0
+    disconnect_fix: str = 'on'
+    handshake_delay: float = 0.0
+    reconnect_timeout: float | None = None
+    ready_path: str = '/'
+    startup_timeout: float = 30.0
+    python: str = field(default_factory=lambda: sys.executable)
+
+
+class NiceGUIServer:
+    """One server process and its files: ``stdout.log``, ``stderr.log``, ``records.jsonl``, ``server.json``."""
+
+    def __init__(self, options: ServerOptions, run_dir: Path) -> None:
+        self.options = options
+        self.run_dir = run_dir
+        self.info: dict[str, Any] = {}
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        host = self.info.get('host', self.options.host)
+        return f'http://{f"[{host}]" if ":" in host else host}:{self.info["port"]}'
+
+    def url(self, path: str = '/') -> str:
+        return self.base_url + path
+
+    def start(self) -> NiceGUIServer:
+        if not self.options.app.is_file():
+            raise ServerError(f'app file not found: {self.options.app}')
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        settings = bootstrap.Settings(
+            app=str(self.options.app.resolve()), run_dir=str(self.run_dir.resolve()), host=self.options.host,
+            port=self.options.port, disconnect_fix=self.options.disconnect_fix,  # type: ignore[arg-type]
+            handshake_delay=self.options.handshake_delay, reconnect_timeout=self.options.reconnect_timeout)
+        # NiceGUI switches to its own test mode when it sees pytest's variables; this server is a real one
+        env = {key: value for key, value in os.environ.items() if not key.startswith('PYTEST_')}
+        env.update({bootstrap.ENV: settings.to_env(), 'PYTHONUNBUFFERED': '1'})
+        with open(self.run_dir / 'stdout.log', 'ab') as out, open(self.run_dir / 'stderr.log', 'ab') as err:
+            self._process = subprocess.Popen(  # pylint: disable=consider-using-with
+                [self.options.python, '-m', 'nicegui_e2e.bootstrap'], stdout=out, stderr=err,
+                stdin=subprocess.DEVNULL, env=env, cwd=self.options.app.parent, start_new_session=True)
+        try:
+            self.info = self._wait(self._published, f'{self.options.app.name} to bind its port')
+            self._wait(self._answers, f'{self.url(self.options.ready_path)} to answer 200')
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait(self, condition: Any, what: str) -> Any:
+        def ready_or_dead() -> Any:
+            if self._process is not None and self._process.poll() is not None:
+                raise ServerError(self._death_message(self._process.returncode))
+            return condition()
+        try:
+            return wait_for(ready_or_dead, timeout=self.options.startup_timeout, what=what, interval=0.05)
+        except WaitTimeout as error:
+            raise ServerError(f'server not ready: {error}; last log lines: {self.log_tail()}') from None
+
+    def _published(self) -> dict[str, Any] | None:
+        path = self.run_dir / 'server.json'
+        return json.loads(path.read_text(encoding='utf-8')) if path.exists() else None
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url(self.options.ready_path), timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def _death_message(self, code: int) -> str:
+        said = [line for line in self.stderr().splitlines() if line.startswith('nicegui-e2e: ')]
+        if said:
+            return said[-1].removeprefix('nicegui-e2e: ')
+        return f'server for {self.options.app.name} exited with code {code} before it was ready; ' \
+               f'last log lines: {self.log_tail()}'
+
+    def stdout(self) -> str:
+        return _read(self.run_dir / 'stdout.log')
+
+    def stderr(self) -> str:
+        return _read(self.run_dir / 'stderr.log')
+
+    def raw_log(self) -> str:
+        """All the server printed, stdout then stderr; each stream keeps its own order."""
+        return self.stdout() + self.stderr()
+
+    def records(self) -> list[dict[str, Any]]:
+        return read_records(self.run_dir / 'records.jsonl')
+
+    def log_tail(self, lines: int = 5) -> str:
+        tail = [line for line in self.stderr().splitlines() if line.strip()][-lines:]
+        return ' | '.join(tail) or '(nothing on stderr)'
+
+    def diagnostics(self, since: int = 0) -> dict[str, Any]:
+        with urllib.request.urlopen(f'{self.url(DIAGNOSTICS_PATH)}?since={since}', timeout=10) as response:
+            return json.loads(response.read())
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self, grace: float = 5.0) -> None:
+        """End the whole process group: politely, then for sure."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                process.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        _reap_group(process.pid)
+
+    def __enter__(self) -> NiceGUIServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def _reap_group(pgid: int) -> None:
+    """Children that outlived the leader (a multiprocessing helper, say) go too."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding='utf-8', errors='replace') if path.exists() else ''

@@ -1,0 +1,263 @@
+"""Navigation storms: drive one browser through many fast page changes, and time each one.
+
+Knows nothing of pytest or of the server's internals; it needs a WebDriver and a base URL. A storm returns a
+plain :class:`StormResult`; judging it is :mod:`nicegui_e2e.verdict`'s job.
+
+The cadence is the pause between navigations. The connect-to-handshake window opens only once the page's
+JavaScript runs, so a storm that waits for each load steps over it; storms here never wait for a load
+unless the step needs an element (a link to click), and ``connect`` cadence leaves as soon as the page's
+socket reports connected.
+"""
+from __future__ import annotations
+
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from .waiting import wait_for
+
+DEFAULT_PAGES = ('/', '/b', '/c')
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """Milliseconds between navigations: fixed ``150``, jittered ``0-400``, swept ``sweep:0-400``, or
+    ``connect``: leave as soon as the page's socket is connected (plus an optional ``connect+5`` offset)."""
+    low: float
+    high: float
+    mode: str = 'fixed'
+
+    @classmethod
+    def parse(cls, text: str) -> Cadence:
+        text = text.strip()
+        match = re.fullmatch(r'connect(?:\+(\d+(?:\.\d+)?))?', text)
+        if match:
+            offset = float(match.group(1) or 0)
+            return cls(offset, offset, 'connect')
+        mode = 'fixed'
+        if text.startswith('sweep:'):
+            mode, text = 'sweep', text[len('sweep:'):]
+        match = re.fullmatch(r'(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?', text)
+        if not match:
+            raise ValueError(f'cadence must look like 150, 0-400, sweep:0-400 or connect, not {text!r}')
+        low = float(match.group(1))
+        high = float(match.group(2)) if match.group(2) else low
+        if high < low:
+            raise ValueError(f'cadence range {text!r} runs backwards')
+        if mode == 'fixed' and high != low:
+            mode = 'jitter'
+        return cls(low, high, mode)
+
+    def pauses(self, count: int, seed: int) -> Iterator[float]:
+        """Seconds to wait after each of ``count`` navigations (``connect`` yields the offset only)."""
+        rng = random.Random(seed)
+        for i in range(count):
+            if self.mode == 'sweep':
+                ms = self.low + (self.high - self.low) * (i / max(count - 1, 1))
+            elif self.mode == 'jitter':
+                ms = rng.uniform(self.low, self.high)
+            else:
+                ms = self.low
+            yield ms / 1000
+
+    def __str__(self) -> str:
+        if self.mode == 'connect':
+            return f'connect+{self.low:g}' if self.low else 'connect'
+        if self.mode == 'sweep':
+            return f'sweep:{self.low:g}-{self.high:g}'
+        return f'{self.low:g}' if self.mode == 'fixed' else f'{self.low:g}-{self.high:g}'
+
+
+@dataclass
+class Navigation:
+    """One step of a storm: when it started (wall clock, as the server's ledger) and where it went."""
+    t: float
+    action: str
+    target: str
+    pause: float
+
+
+@dataclass
+class StormResult:
+    scenario: str
+    cadence: str
+    started: float
+    ended: float = 0.0
+    navigations: list[Navigation] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)  # steps that could not be taken, with the reason
+
+    @property
+    def seconds(self) -> float:
+        return self.ended - self.started
+
+
+Step = Callable[[Any, str, int], tuple[str, str]]
+"""A scenario's step: (driver, base_url, index) -> (action, target); it performs one navigation."""
+
+
+def mark_left(driver: Any, flag: str = 'left') -> None:
+    """Flag the current document, so a wait after navigating cannot mistake it for the next one."""
+    driver.execute_script('if (window.__niceguiE2E) window.__niceguiE2E[arguments[0]] = true', flag)
+
+
+def window_open(driver: Any) -> bool:
+    """Whether this document's socket has reached the server and its handshake may still be pending.
+
+    A document that is no NiceGUI page at all (``about:blank`` behind a storm's tabs) has no window to wait
+    for; a NiceGUI page that the storm left is flagged and never counts."""
+    return bool(driver.execute_script(
+        'const s = window.__niceguiE2E;'
+        'return location.protocol === "about:" || !!(s && !s.left && s.windows > 0)'))
+
+
+def handshaken(driver: Any, flag: str = 'left') -> bool:
+    """Whether this document (one not marked with ``flag``) finished NiceGUI's handshake, so events from it
+    reach the server."""
+    return bool(driver.execute_script(
+        'const s = window.__niceguiE2E; return !!(s && !s[arguments[0]] && window.did_handshake === true)', flag))
+
+
+def wait_window(driver: Any, timeout: float = 10.0) -> None:
+    wait_for(lambda: window_open(driver), timeout=timeout, what='the page socket to reach the server')
+
+
+def wait_handshaken(driver: Any, timeout: float = 10.0, flag: str = 'left') -> None:
+    wait_for(lambda: handshaken(driver, flag), timeout=timeout, what='the page to finish its handshake')
+
+
+def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: int, cadence: Cadence,
+              seed: int = 0, step_timeout: float = 10.0) -> StormResult:
+    """Take ``count`` steps, pausing by ``cadence`` after each; a step that fails is noted, not fatal."""
+    result = StormResult(scenario, str(cadence), started=time.time())
+    for i, pause in zip(range(count), cadence.pauses(count, seed)):
+        if cadence.mode == 'connect' and i > 0:
+            try:
+                wait_window(driver, step_timeout)
+            except Exception as error:  # pylint: disable=broad-except
+                result.missed.append(f'step {i}: {error}')
+        if cadence.mode == 'connect':
+            mark_left(driver)
+        t = time.time()
+        try:
+            action, target = step(driver, base_url, i)
+        except Exception as error:  # pylint: disable=broad-except
+            result.missed.append(f'step {i}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}')
+            continue
+        result.navigations.append(Navigation(t, action, target, pause))
+        if pause > 0:
+            time.sleep(pause)  # the cadence itself: a deliberate pause between steps, not a synchronisation
+    result.ended = time.time()
+    return result
+
+
+def _cycle_target(pages: tuple[str, ...], i: int) -> str:
+    return pages[i % len(pages)]
+
+
+def step_get(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
+    """(a) ``driver.get`` over several pages."""
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        target = _cycle_target(pages, i)
+        driver.get(base_url + target)
+        return 'get', target
+    return step
+
+
+def step_link(timeout: float = 10.0) -> Step:
+    """(b) click a real ``ui.link`` as soon as it is on the page."""
+    from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
+
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        if i == 0:
+            driver.get(base_url + '/')
+        target = _cycle_target(('b', 'c', 'a'), i)
+        link = wait_for(lambda: next(iter(driver.find_elements(By.ID, f'link-{target}')), None),
+                        timeout=timeout, what=f'link to {target}')
+        driver.execute_script('arguments[0].click()', link)  # a DOM click: no wait for "clickable"
+        return 'click', f'/{target}' if target != 'a' else '/'
+    return step
+
+
+def step_history(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
+    """(c) back and forward through history built from the first few steps."""
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        if i < len(pages):
+            driver.get(base_url + pages[i])
+            return 'get', pages[i]
+        if (i - len(pages)) % 2 == 0:
+            driver.back()
+            return 'back', ''
+        driver.forward()
+        return 'forward', ''
+    return step
+
+
+def step_reload(page: str = '/') -> Step:
+    """(d) reload the same page again and again."""
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        if i == 0:
+            driver.get(base_url + page)
+            return 'get', page
+        driver.execute_script('location.reload()')
+        return 'reload', page
+    return step
+
+
+def step_tabs(pages: tuple[str, ...] = DEFAULT_PAGES, install: Callable[[Any], None] | None = None) -> Step:
+    """(e) open a page in a new tab, then close the tab on the next step."""
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        handles = driver.window_handles
+        if len(handles) > 1:
+            driver.switch_to.window(handles[-1])
+            driver.close()
+            driver.switch_to.window(handles[0])
+            return 'close-tab', ''
+        driver.switch_to.new_window('tab')
+        if install is not None:
+            install(driver)
+        target = _cycle_target(pages, i)
+        driver.get(base_url + target)
+        return 'open-tab', target
+    return step
+
+
+def step_location(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
+    """(f) JavaScript ``location`` assignment from inside the page."""
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        target = _cycle_target(pages, i)
+        if i == 0:
+            driver.get(base_url + target)
+        else:
+            driver.execute_script('window.location.href = arguments[0]', base_url + target)
+        return 'location', target
+    return step
+
+
+def step_server(timeout: float = 10.0) -> Step:
+    """(g) a button whose handler calls ``ui.navigate.to``: the server starts each navigation."""
+    from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
+
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        if i == 0:
+            driver.get(base_url + '/')
+            return 'get', '/'
+        wait_handshaken(driver, timeout, 'clicked')  # the click must reach the server over a live socket
+        mark_left(driver, 'clicked')
+        button = wait_for(lambda: next(iter(driver.find_elements(By.ID, 'server-go')), None),
+                          timeout=timeout, what='the server-go button')
+        driver.execute_script('arguments[0].click()', button)
+        return 'server-navigate', ''
+    return step
+
+
+SCENARIOS: dict[str, Callable[[], Step]] = {
+    'get': step_get,
+    'link': step_link,
+    'history': step_history,
+    'reload': step_reload,
+    'tabs': step_tabs,
+    'location': step_location,
+    'server': step_server,
+}

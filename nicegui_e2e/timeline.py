@@ -1,0 +1,56 @@
+"""A storm as a picture: navigations on top, one row per socket below, race hits in red.
+
+Plain SVG written by hand: it opens in any browser, needs no plotting library, and a reader sees at a glance
+whether a socket left between its connect and its handshake.
+"""
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+ROW = 14
+LEFT = 150
+WIDTH = 1100
+COLOURS = {'connect': '#2b7bb9', 'handshake': '#999', 'handshake_done': '#2a9d3a', 'disconnect': '#333'}
+
+
+def render(report: Any) -> str:
+    """SVG of ``report`` (a :class:`~nicegui_e2e.lifecycle.StormReport`)."""
+    result = report.result
+    start = result.started
+    end = max([result.ended] + [e['t'] for e in report.events]) if report.events else result.ended
+    span = max(end - start, 1e-3)
+
+    def x(t: float) -> float:
+        return LEFT + (t - start) / span * (WIDTH - LEFT - 10)
+
+    sockets: dict[str, list[dict[str, Any]]] = {}
+    for event in report.events:
+        if 'sid' in event:
+            sockets.setdefault(event['sid'], []).append(event)
+    height = 40 + ROW * (len(sockets) + 1) + 30
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+           f'font-family="sans-serif" font-size="10">',
+           f'<text x="4" y="14" font-size="12">{escape(report.line)}</text>',
+           '<text x="4" y="34">navigations</text>']
+    for nav in result.navigations:
+        out.append(f'<line x1="{x(nav.t):.1f}" y1="24" x2="{x(nav.t):.1f}" y2="{height - 30}" '
+                   f'stroke="#f0c000" stroke-width="0.6"><title>{escape(nav.action)} {escape(nav.target)}</title></line>')
+    for row, (sid, events) in enumerate(sockets.items(), start=1):
+        y = 34 + row * ROW
+        times = [e['t'] for e in events]
+        hit = any(e['kind'] == 'disconnect' and e.get('mapped') is False for e in events)
+        colour = '#d62728' if hit else '#bbb'
+        out.append(f'<text x="4" y="{y + 3}" fill="{colour}">{escape(sid[:16])}</text>')
+        out.append(f'<line x1="{x(min(times)):.1f}" y1="{y}" x2="{x(max(times)):.1f}" y2="{y}" '
+                   f'stroke="{colour}" stroke-width="3"/>')
+        for event in events:
+            fill = '#d62728' if event['kind'] == 'disconnect' and event.get('mapped') is False \
+                else COLOURS.get(event['kind'], '#666')
+            out.append(f'<circle cx="{x(event["t"]):.1f}" cy="{y}" r="3" fill="{fill}">'
+                       f'<title>{escape(event["kind"])} at +{event["t"] - start:.3f} s</title></circle>')
+    legend = ' · '.join(f'{kind}: {colour}' for kind, colour in COLOURS.items())
+    out.append(f'<text x="4" y="{height - 10}">{escape(legend)} · red row: disconnect before handshake '
+               f'(race hit) · yellow: navigation · {span:.2f} s</text>')
+    out.append('</svg>')
+    return '\n'.join(out)

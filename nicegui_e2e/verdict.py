@@ -1,0 +1,79 @@
+"""The verdict on one storm: a pure function of the evidence, so it is unit-tested without a browser."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .incident import Judged
+
+
+@dataclass
+class Evidence:
+    """Everything a storm left behind that the verdict reads."""
+    scenario: str
+    cadence: str
+    navigations: int
+    missed: int
+    seconds: float
+    race_hits: int | None  # None: this NiceGUI keeps no per-socket mapping, so there is no race to hit
+    expect_race: bool
+    keyerrors_raw: int  # #4304 tracebacks in the raw text
+    judged: Judged  # incidents from structured records and raw text, after the allow-list
+    leaked_clients: int
+    dead_mappings: int
+    unconnected: int  # pages served whose socket never handshook; NiceGUI prunes them after a minute
+    page_works: bool
+    page_problem: str = ''
+    console_severe: list[str] = field(default_factory=list)
+    console_allowed: int = 0
+
+    @property
+    def keyerrors(self) -> int:
+        return max(len(self.judged.issue_4304), self.keyerrors_raw)
+
+
+@dataclass
+class Verdict:
+    failures: list[str]
+    notes: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def judge_storm(e: Evidence) -> Verdict:
+    failures: list[str] = []
+    notes: list[str] = []
+    if e.keyerrors:
+        failures.append(f'#4304: {e.keyerrors} KeyError(s) in handle_disconnect '
+                        f'({len(e.judged.issue_4304)} in records, {e.keyerrors_raw} in raw text)')
+    other = [i for i in e.judged.failing if not i.is_4304]
+    if other:
+        names = sorted({i.signature for i in other})
+        failures.append(f'{len(other)} other server error(s): {", ".join(names)}')
+    if e.race_hits is None:
+        notes.append('race not applicable: this NiceGUI keeps no per-socket mapping')
+    elif e.race_hits == 0:
+        message = 'the race was never hit: this storm proves nothing about #4304'
+        (failures if e.expect_race else notes).append(message)
+    if e.leaked_clients or e.dead_mappings:
+        failures.append(f'leaked {e.leaked_clients} client(s) and {e.dead_mappings} socket mapping(s) '
+                        f'after the reconnect timeout')
+    if not e.page_works:
+        failures.append(f'the last page does not work: {e.page_problem}')
+    if e.console_severe:
+        failures.append(f'{len(e.console_severe)} SEVERE browser console message(s): {e.console_severe[0]}')
+    if e.missed:
+        notes.append(f'{e.missed} step(s) could not be taken')
+    if e.judged.allowed:
+        notes.append(f'{len(e.judged.allowed)} allow-listed incident(s)')
+    return Verdict(failures, notes)
+
+
+def figures(e: Evidence) -> str:
+    """The one line a storm prints."""
+    hits = 'n/a' if e.race_hits is None else str(e.race_hits)
+    rate = '' if not e.race_hits or not e.navigations else f' ({100 * e.race_hits / e.navigations:.0f}%)'
+    return (f'{e.scenario} @ {e.cadence}: {e.navigations} navigations, {hits} race hits{rate}, '
+            f'{e.keyerrors} KeyErrors, {len(e.judged.failing) - len(e.judged.issue_4304)} other errors, '
+            f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients, {e.seconds:.1f} s')
