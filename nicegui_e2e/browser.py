@@ -132,7 +132,7 @@ def handshake_hook(delay_ms: int) -> str:
     """
     return '''(() => {
   const delay = %d;
-  const state = window.__niceguiE2E = {windows: 0, connects: 0, handshakes: 0, left: false};
+  const state = window.__niceguiE2E = {windows: 0, connects: 0, handshakes: 0, acks: 0, left: false};
   let current;
   const wrap = (io) => {
     const wrapped = function (url, options) {
@@ -141,10 +141,18 @@ def handshake_hook(delay_ms: int) -> str:
       const implicit = !!query.implicit_handshake;
       const socket = io.apply(this, arguments);
       if (implicit) socket.io.on('open', () => { state.windows += 1; });
-      socket.on('connect', () => { state.connects += 1; if (!implicit) state.windows += 1; });
+      socket.on('connect', () => {
+        state.connects += 1;
+        if (implicit) state.acks += 1; else state.windows += 1;
+      });
       const emit = socket.emit;
       socket.emit = function (event, ...args) {
         if (event !== 'handshake') return emit.call(socket, event, ...args);
+        const last = args.length - 1;
+        if (typeof args[last] === 'function') {
+          const callback = args[last];
+          args[last] = (...answer) => { state.acks += 1; return callback(...answer); };
+        }
         const send = () => { state.handshakes += 1; emit.call(socket, event, ...args); };
         if (delay > 0) setTimeout(send, delay); else send();
         return socket;

@@ -26,20 +26,45 @@ def tracks_sockets(client_cls: type) -> bool:
     return 'socket_id' in inspect.signature(client_cls.handle_disconnect).parameters
 
 
+class _ProbeMapping(dict):  # type: ignore[type-arg]
+    """An empty socket mapping that notes whether the handler asked before it looked the socket up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[str] = []
+
+    def __contains__(self, key: object) -> bool:
+        self.steps.append('check')
+        return False
+
+    def get(self, key: object, default: object = None) -> object:
+        self.steps.append('check')
+        return default
+
+    def pop(self, key: object, *default: object) -> object:
+        self.steps.append('lookup')
+        if default:
+            return default[0]
+        raise KeyError(key)
+
+    def __getitem__(self, key: object) -> object:
+        self.steps.append('lookup')
+        raise KeyError(key)
+
+
 def has_upstream_guard(client_cls: type) -> bool:
-    """Ask the handler itself: an unknown socket id either returns quietly (guarded) or raises KeyError.
+    """Ask the handler itself, with an unknown socket id: does it check the mapping before it looks up?
 
     A behavioural probe instead of a version check, so a backport or a fork is judged by what it does.
     """
     probe = client_cls.__new__(client_cls)
-    probe._socket_to_document_id = {}  # pylint: disable=protected-access
+    mapping = _ProbeMapping()
+    probe._socket_to_document_id = mapping  # pylint: disable=protected-access
     try:
         client_cls.handle_disconnect(probe, 'nicegui-e2e-probe')
-    except KeyError:
-        return False
     except Exception:  # pylint: disable=broad-except
-        return True  # it got past the lookup, so the lookup is guarded
-    return True
+        pass  # the probe object is half-built; what matters is the order of the steps
+    return bool(mapping.steps) and mapping.steps[0] == 'check'
 
 
 def install(client_cls: type, mode: Mode) -> str:

@@ -222,7 +222,8 @@ def load_allowlist(path: Path) -> list[AllowEntry]:
         entry = AllowEntry(raw['signature'], raw['reason'], raw.get('nicegui', ''),
                            tuple(sorted(raw.get('requires', {}).items())))
         try:
-            entry.applies({})
+            for spec in [entry.nicegui, *(spec for _, spec in entry.requires)]:
+                SpecifierSet(spec)
         except InvalidSpecifier as error:
             raise AllowListError(f'{path}: entry {n}: {error}') from None
         entries.append(entry)

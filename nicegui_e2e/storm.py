@@ -116,7 +116,7 @@ def handshaken(driver: Any, flag: str = 'left') -> bool:
     """Whether this document (one not marked with ``flag``) finished NiceGUI's handshake, so events from it
     reach the server."""
     return bool(driver.execute_script(
-        'const s = window.__niceguiE2E; return !!(s && !s[arguments[0]] && window.did_handshake === true)', flag))
+        'const s = window.__niceguiE2E; return !!(s && !s[arguments[0]] && s.acks > 0)', flag))
 
 
 def wait_window(driver: Any, timeout: float = 10.0) -> None:

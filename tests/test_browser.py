@@ -1,0 +1,84 @@
+"""Driver resolution without starting a browser: order, offline-first, one clear message on failure."""
+import pytest
+
+from nicegui_e2e import browser
+
+
+def fake_which(available):
+    return lambda name: available.get(name)
+
+
+def versions(mapping):
+    return lambda path: mapping[path]
+
+
+def test_path_driver_with_matching_chromium(tmp_path):
+    choice = browser.resolve(
+        which=fake_which({'chromedriver': '/usr/bin/chromedriver', 'chromium': '/usr/bin/chromium'}),
+        version_of=versions({'/usr/bin/chromedriver': 'ChromeDriver 156.0.8078.73 (abc)',
+                             '/usr/bin/chromium': 'Chromium 156.0.8078.73 built on Debian'}),
+        fallbacks=[])
+    assert (choice.driver, choice.binary, choice.source) == ('/usr/bin/chromedriver', '/usr/bin/chromium', 'PATH')
+
+
+def test_google_chrome_is_preferred_over_chromium():
+    which = fake_which({'google-chrome': '/opt/chrome', 'chromium': '/usr/bin/chromium'})
+    assert browser.find_binary(None, which) == '/opt/chrome'
+
+
+def test_mismatched_driver_is_one_line():
+    with pytest.raises(browser.BrowserError, match=r'chromedriver 120 .* does not match browser 156'):
+        browser.resolve(
+            which=fake_which({'chromedriver': '/d', 'chromium': '/b'}),
+            version_of=versions({'/d': 'ChromeDriver 120.0.1.2', '/b': 'Chromium 156.0.8078.73'}), fallbacks=[])
+
+
+def test_explicit_driver_wins(tmp_path, monkeypatch):
+    driver = tmp_path / 'chromedriver'
+    driver.write_text('#!/bin/sh\n')
+    driver.chmod(0o755)
+    monkeypatch.setenv('NICEGUI_E2E_CHROMEDRIVER', str(driver))
+    choice = browser.resolve(which=fake_which({'chromedriver': '/elsewhere'}), version_of=lambda _: '', fallbacks=[])
+    assert (choice.driver, choice.source) == (str(driver), 'explicit')
+
+
+def test_missing_explicit_driver_is_named(monkeypatch):
+    monkeypatch.delenv('NICEGUI_E2E_CHROMEDRIVER', raising=False)
+    with pytest.raises(browser.BrowserError, match='not found or not executable: /nope'):
+        browser.resolve('/nope', which=fake_which({}), fallbacks=[])
+
+
+def test_network_fallbacks_are_tried_in_order_only_without_a_local_driver(monkeypatch):
+    monkeypatch.delenv('NICEGUI_E2E_CHROMEDRIVER', raising=False)
+    tried = []
+
+    def failing(name):
+        def fetch():
+            tried.append(name)
+            raise ConnectionError('network unreachable')
+        return fetch
+    with pytest.raises(browser.BrowserError) as error:
+        browser.resolve(which=fake_which({}), fallbacks=[('Selenium Manager', failing('sm')),
+                                                         ('webdriver-manager', failing('wdm'))])
+    assert tried == ['sm', 'wdm']
+    message = str(error.value)
+    assert '\n' not in message and 'apt-get install chromium chromium-driver' in message
+    assert 'Selenium Manager: ConnectionError: network unreachable' in message
+
+
+def test_a_working_fallback_is_used(monkeypatch):
+    monkeypatch.delenv('NICEGUI_E2E_CHROMEDRIVER', raising=False)
+    choice = browser.resolve(which=fake_which({'chromium': '/b'}), fallbacks=[('Selenium Manager', lambda: '/cache/d')])
+    assert (choice.driver, choice.source) == ('/cache/d', 'Selenium Manager')
+
+
+def test_chrome_options_are_quiet_and_blind(tmp_path):
+    options = browser.chrome_options(browser.BrowserOptions(), '/usr/bin/chromium', tmp_path)
+    for flag in ('--no-sandbox', '--disable-background-networking', '--disable-component-update',
+                 '--no-first-run', f'--user-data-dir={tmp_path}', '--headless=new'):
+        assert flag in options.arguments
+    assert options.page_load_strategy == 'none'
+
+
+def test_handshake_hook_carries_the_delay():
+    assert 'const delay = 75;' in browser.handshake_hook(75)

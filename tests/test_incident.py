@@ -1,0 +1,112 @@
+"""The log parser and the policy, on output captured from real servers under storms (tests/data)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from nicegui_e2e import incident
+
+DATA = Path(__file__).parent / 'data'
+
+
+def records(name):
+    return [json.loads(line) for line in (DATA / name).read_text().splitlines()]
+
+
+def test_raw_4304_tracebacks_from_nicegui_2_11_0():
+    found = incident.parse_tracebacks((DATA / 'nicegui-2.11.0-off.stderr.log').read_text())
+    assert len(found) == 2
+    assert all(i.is_4304 for i in found)
+    assert found[0].signature == 'KeyError@nicegui.client:handle_disconnect'
+    assert found[0].exc.raising_frame.function == 'handle_disconnect'
+
+
+def test_structured_4304_records_agree_with_the_raw_text():
+    from_records = incident.from_records(records('nicegui-2.11.0-off.records.jsonl'))
+    assert [i.signature for i in from_records if i.is_4304] == ['KeyError@nicegui.client:handle_disconnect'] * 2
+    assert all(i.logger == 'engineio.server' for i in from_records)
+
+
+def test_chained_starlette_error_keeps_its_cause():
+    (found,) = incident.parse_tracebacks((DATA / 'nicegui-3.18.0-starlette-1.10.0.stderr.log').read_text())
+    assert found.signature == 'RuntimeError@starlette.middleware.base:call_next'
+    assert found.exc.message == 'No response returned.'
+    assert [(relation, exc.type) for relation, exc in found.causes] == [('cause', 'EndOfStream')]
+    assert not found.is_4304
+
+
+def test_record_and_raw_text_of_one_error_count_once():
+    raw = incident.parse_tracebacks((DATA / 'nicegui-3.18.0-starlette-1.10.0.stderr.log').read_text())
+    structured = incident.from_records(records('nicegui-3.18.0-starlette-1.10.0.records.jsonl'))
+    merged = incident.merge(structured, raw)
+    assert len(merged) == 1 and merged[0].source == 'record'
+    assert structured[0].causes[0][0] == 'cause'
+
+
+def test_raw_traceback_without_record_is_kept():
+    raw = incident.parse_tracebacks((DATA / 'nicegui-2.11.0-off.stderr.log').read_text())
+    assert len(incident.merge([], raw)) == 2
+
+
+def test_context_chain_from_print_order():
+    text = '\n'.join([
+        'Traceback (most recent call last):',
+        '  File "/x/site-packages/nicegui/client.py", line 1, in handle_disconnect',
+        "KeyError: 'sid'",
+        '',
+        'During handling of the above exception, another exception occurred:',
+        '',
+        'Traceback (most recent call last):',
+        '  File "/x/site-packages/nicegui/outbox.py", line 2, in loop',
+        'ValueError: boom',
+    ])
+    (found,) = incident.parse_tracebacks(text)
+    assert found.signature == 'ValueError@nicegui.outbox:loop'
+    assert [(r, e.type) for r, e in found.causes] == [('context', 'KeyError')]
+
+
+def test_signatures_ignore_machines_and_socket_ids():
+    a = incident.Frame('/venv/lib/python3.11/site-packages/nicegui/client.py', 'handle_disconnect', 260)
+    b = incident.Frame('/other/lib/python3.12/site-packages/nicegui/client.py', 'handle_disconnect', 261)
+    assert a.module == b.module == 'nicegui.client'
+    no_frames = incident.Incident(incident.Exc('LogError', "client 'abc' gone after 12 s", ()), logger='nicegui')
+    assert no_frames.signature == 'LogError@nicegui: client _ gone after _ s'
+
+
+def write_allowlist(tmp_path, text):
+    path = tmp_path / 'allow.toml'
+    path.write_text(text)
+    return incident.load_allowlist(path)
+
+
+def test_allowlist_passes_known_noise_and_still_counts_it(tmp_path):
+    entries = write_allowlist(tmp_path, '''
+[[allow]]
+signature = "RuntimeError@starlette.middleware.base:call_next"
+reason = "aborted page loads"
+requires = { starlette = ">=1.0" }
+''')
+    found = incident.parse_tracebacks((DATA / 'nicegui-3.18.0-starlette-1.10.0.stderr.log').read_text())
+    judged = incident.judge(found, entries, {'starlette': '1.10.0'})
+    assert not judged.failing and len(judged.allowed) == 1
+    assert judged.signature_counts() == {'RuntimeError@starlette.middleware.base:call_next': (1, True)}
+    out_of_range = incident.judge(found, entries, {'starlette': '0.45.0'})
+    assert len(out_of_range.failing) == 1 and not out_of_range.live
+
+
+def test_4304_always_fails(tmp_path):
+    entries = write_allowlist(tmp_path, '[[allow]]\nsignature = "KeyError@*"\nreason = "too broad"\n')
+    found = incident.parse_tracebacks((DATA / 'nicegui-2.11.0-off.stderr.log').read_text())
+    judged = incident.judge(found, entries, {})
+    assert len(judged.issue_4304) == 2 and not judged.allowed
+
+
+@pytest.mark.parametrize('text, problem', [
+    ('[[allow]]\nsignature = "X@y:z"\n', 'needs both'),
+    ('[[allow]]\nsignature = "KeyError@nicegui.client:handle_disconnect"\nreason = "no"\n', '#4304'),
+    ('[[allow]]\nsignature = "X@y:z"\nreason = "r"\nnicegui = "not a range"\n', 'entry 1'),
+    ('[[allow]\n', 'allow.toml'),
+])
+def test_bad_allowlist_is_one_clear_error(tmp_path, text, problem):
+    with pytest.raises(incident.AllowListError, match=problem):
+        write_allowlist(tmp_path, text)

@@ -1,0 +1,73 @@
+"""Cadence parsing and the verdict, as pure functions."""
+import pytest
+
+from nicegui_e2e.incident import Exc, Frame, Incident, Judged
+from nicegui_e2e.storm import Cadence
+from nicegui_e2e.verdict import Evidence, figures, judge_storm
+
+
+@pytest.mark.parametrize('text, mode, low, high', [
+    ('150', 'fixed', 150, 150), ('0-400', 'jitter', 0, 400), ('sweep:0-400', 'sweep', 0, 400),
+    ('connect', 'connect', 0, 0), ('connect+5', 'connect', 5, 5),
+])
+def test_cadence_forms(text, mode, low, high):
+    cadence = Cadence.parse(text)
+    assert (cadence.mode, cadence.low, cadence.high) == (mode, low, high)
+    assert str(cadence) == text
+
+
+def test_sweep_covers_the_range_and_jitter_is_seeded():
+    assert list(Cadence.parse('sweep:0-400').pauses(5, 0)) == [0, 0.1, 0.2, 0.3, 0.4]
+    assert list(Cadence.parse('0-400').pauses(5, 7)) == list(Cadence.parse('0-400').pauses(5, 7))
+
+
+@pytest.mark.parametrize('text', ['fast', '400-0', '-1'])
+def test_bad_cadence_is_refused(text):
+    with pytest.raises(ValueError):
+        Cadence.parse(text)
+
+
+def evidence(**changes):
+    base = dict(scenario='get', cadence='connect', navigations=30, missed=0, seconds=4.0, race_hits=29,
+                expect_race=True, keyerrors_raw=0, judged=Judged(), leaked_clients=0, dead_mappings=0,
+                unconnected=0, page_works=True)
+    base.update(changes)
+    return Evidence(**base)
+
+
+def key_error():
+    return Incident(Exc('KeyError', "'sid'", (Frame('/v/site-packages/nicegui/client.py', 'handle_disconnect', 1),)))
+
+
+def test_clean_storm_passes_and_prints_its_figures():
+    e = evidence()
+    assert judge_storm(e).passed
+    assert figures(e) == ('get @ connect: 30 navigations, 29 race hits (97%), 0 KeyErrors, 0 other errors, '
+                          '0 allowed, 0 leaked clients, 4.0 s')
+
+
+def test_each_detector_fails_the_storm():
+    cases = {
+        '#4304': evidence(judged=Judged(failing=[key_error()])),
+        'never hit': evidence(race_hits=0),
+        'leaked': evidence(leaked_clients=2),
+        'does not work': evidence(page_works=False, page_problem='no round trip'),
+        'SEVERE': evidence(console_severe=['Uncaught TypeError']),
+    }
+    for word, e in cases.items():
+        assert any(word in failure for failure in judge_storm(e).failures), word
+
+
+def test_raw_only_key_error_still_counts():
+    assert judge_storm(evidence(keyerrors_raw=1)).failures[0].startswith('#4304')
+
+
+def test_storm_not_meant_to_race_says_it_proves_nothing():
+    verdict = judge_storm(evidence(race_hits=0, expect_race=False))
+    assert verdict.passed and 'proves nothing' in verdict.notes[0]
+
+
+def test_old_nicegui_reports_not_applicable():
+    verdict = judge_storm(evidence(race_hits=None))
+    assert verdict.passed and 'not applicable' in verdict.notes[0]
+    assert 'n/a race hits' in figures(evidence(race_hits=None))
