@@ -9,10 +9,13 @@ def test_detector_fires_without_the_fix(nicegui_storm, nicegui_server_factory):
     """2.11.0 as shipped, or the pre-2.11.1 behaviour put back on any other version."""
     mode = 'off' if nicegui_version == '2.11.0' else 'bug'
     server = nicegui_server_factory(disconnect_fix=mode)
-    if server.info['tracks_sockets'] is False:
+    if not server.info['tracks_sockets']:
         pytest.skip(f'NiceGUI {nicegui_version} keeps no per-socket mapping: #4304 cannot exist')
     report = nicegui_storm('get', server=server, count=10)
-    print(report.line)
+    assert server.info['bug_present'], server.info['fix']
     assert report.evidence.race_hits, 'the storm never hit the race, so it cannot show the detector'
     assert report.evidence.keyerrors >= 1, 'the detector missed #4304 on a server that has it'
-    assert any(failure.startswith('#4304') for failure in report.verdict.failures)
+    assert len(report.evidence.judged.issue_4304) >= 1, 'the structured records missed #4304'
+    assert report.evidence.keyerrors_raw >= 1, 'the raw log missed #4304'
+    assert report.expects_4304
+    report.check()

@@ -173,6 +173,7 @@ def main() -> None:
     _publish(run_dir, 'server.json', {
         'pid': os.getpid(), 'host': settings.host, 'port': port, 'nicegui': nicegui.__version__,
         'python': sys.version.split()[0], 'fix': fix, 'tracks_sockets': tracks,
+        'bug_present': disconnect.bug_present(Client),
         'disconnect_fix': settings.disconnect_fix, 'handshake_delay': settings.handshake_delay,
     })
     logging.getLogger('nicegui_e2e').info('NiceGUI %s on %s:%d, disconnect fix: %s', nicegui.__version__,

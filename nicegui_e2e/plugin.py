@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import sys
 import threading
 from dataclasses import dataclass
 from importlib import metadata
@@ -48,6 +49,7 @@ OPTIONS = (
     Option('allowlist', 'TOML file of incident signatures allowed to pass', 'allowlist.toml'),
     Option('artifacts', 'folder for failure artefacts (per test, xdist-safe)', 'artifacts'),
     Option('storm_seed', 'seed for jittered cadences', '0'),
+    Option('report', 'write every storm of the run as JSON to this file (the matrix report reads it)', ''),
 )
 
 
@@ -271,7 +273,11 @@ def _summary_data(report: lifecycle.StormReport) -> dict[str, Any]:
     e = report.evidence
     return {
         'line': report.line, 'nicegui': report.server_info.get('nicegui'), 'fix': report.server_info.get('fix'),
+        'mode': report.server_info.get('disconnect_fix'), 'bug_present': report.server_info.get('bug_present'),
+        'scenario': e.scenario, 'cadence': e.cadence, 'expects_4304': report.expects_4304,
         'navigations': e.navigations, 'race_hits': e.race_hits, 'keyerrors': e.keyerrors,
+        'other_errors': len(e.judged.failing) - len(e.judged.issue_4304), 'allowed': len(e.judged.allowed),
+        'unconnected': e.unconnected,
         'leaked': e.leaked_clients + e.dead_mappings, 'seconds': round(e.seconds, 2),
         'signatures': {name: list(v) for name, v in e.judged.signature_counts().items()},
         'allowed_by': sorted({entry.signature for _, entry in e.judged.allowed}),
@@ -289,6 +295,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         folder = _artifact_folder(item)
         _write_artifacts(folder, reports, getattr(item, 'nicegui_e2e_browser', None))
         report.sections.append(('nicegui-e2e artefacts', str(folder)))
+
+
+def _write_run_report(path: Path, rows: list[tuple[str, str, dict[str, Any]]], stale: list[str]) -> None:
+    """One JSON file per run: what the matrix report turns into a table."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {'versions': versions(), 'python': sys.version.split()[0], 'stale_allow_entries': stale,
+            'storms': [{'nodeid': nodeid, 'outcome': outcome, **data} for nodeid, outcome, data in rows]}
+    path.write_text(json.dumps(data, indent=1), encoding='utf-8')
 
 
 def _artifact_folder(item: pytest.Item) -> Path:
@@ -328,6 +342,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
                     live.update(data['live_entries'])
     if not rows:
         return
+    if setting(config, 'report'):
+        _write_run_report(Path(setting(config, 'report')), rows, sorted(live - used))
     write = terminalreporter.write_line
     terminalreporter.section('nicegui-e2e storms')
     for nodeid, outcome, data in rows:
