@@ -137,7 +137,8 @@ def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, c
     race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits
     stale = lingering(snapshot, result.started)
     evidence = Evidence(
-        scenario=scenario, cadence=str(cadence), navigations=len(result.navigations), missed=len(result.missed),
+        scenario=scenario, cadence=str(cadence), navigations=len(result.navigations),
+        departures=result.departures, missed=len(result.missed),
         seconds=result.seconds, race_hits=race_hits, expect_race=expect_race,
         keyerrors_raw=sum(i.is_4304 for i in raw_incidents), judged=judged,
         leaked_clients=len(stale), dead_mappings=snapshot['dead_mappings'],

@@ -41,7 +41,7 @@ OPTIONS = (
     Option('disconnect_fix', 'on: the #4304 guard is installed; off: as shipped; bug: pre-2.11.1 behaviour', 'on'),
     Option('storm_count', 'navigations per storm', '30'),
     Option('storm_cadence', 'pause between navigations: 150, 0-400, sweep:0-400 or connect', 'connect'),
-    Option('handshake_delay_ms', 'browser fault: hold the handshake back this long after connect', '100'),
+    Option('handshake_delay_ms', 'browser fault: hold the handshake back this long after connect', '1000'),
     Option('server_handshake_delay_ms', 'server fault: delay handshake processing this long', '0'),
     Option('server_host', 'address the server binds (loopback unless you ask otherwise)', '127.0.0.1'),
     Option('chromedriver', 'chromedriver to use (default: found on PATH, offline)', ''),

@@ -92,6 +92,12 @@ class StormResult:
     def seconds(self) -> float:
         return self.ended - self.started
 
+    @property
+    def departures(self) -> int:
+        """Navigations that left a NiceGUI page, the only ones that can hit the race: not the first step
+        (it leaves a blank tab) and not the opening of a tab (it leaves nothing)."""
+        return sum(1 for i, nav in enumerate(self.navigations) if i > 0 and nav.action != 'open-tab')
+
 
 Step = Callable[[Any, str, int], tuple[str, str]]
 """A scenario's step: (driver, base_url, index) -> (action, target); it performs one navigation."""

@@ -12,6 +12,7 @@ class Evidence:
     scenario: str
     cadence: str
     navigations: int
+    departures: int  # navigations that left a NiceGUI page: what the race-hit rate is counted against
     missed: int
     seconds: float
     race_hits: int | None  # None: this NiceGUI keeps no per-socket mapping, so there is no race to hit
@@ -73,7 +74,7 @@ def judge_storm(e: Evidence) -> Verdict:
 def figures(e: Evidence) -> str:
     """The one line a storm prints."""
     hits = 'n/a' if e.race_hits is None else str(e.race_hits)
-    rate = '' if not e.race_hits or not e.navigations else f' ({100 * e.race_hits / e.navigations:.0f}%)'
+    rate = '' if not e.race_hits or not e.departures else f' ({100 * e.race_hits / e.departures:.0f}% of departures)'
     return (f'{e.scenario} @ {e.cadence}: {e.navigations} navigations, {hits} race hits{rate}, '
             f'{e.keyerrors} KeyErrors, {len(e.judged.failing) - len(e.judged.issue_4304)} other errors, '
             f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients, {e.seconds:.1f} s')

@@ -28,7 +28,7 @@ def test_bad_cadence_is_refused(text):
 
 
 def evidence(**changes):
-    base = dict(scenario='get', cadence='connect', navigations=30, missed=0, seconds=4.0, race_hits=29,
+    base = dict(scenario='get', cadence='connect', navigations=30, departures=29, missed=0, seconds=4.0, race_hits=29,
                 expect_race=True, keyerrors_raw=0, judged=Judged(), leaked_clients=0, dead_mappings=0,
                 unconnected=0, page_works=True)
     base.update(changes)
@@ -42,8 +42,8 @@ def key_error():
 def test_clean_storm_passes_and_prints_its_figures():
     e = evidence()
     assert judge_storm(e).passed
-    assert figures(e) == ('get @ connect: 30 navigations, 29 race hits (97%), 0 KeyErrors, 0 other errors, '
-                          '0 allowed, 0 leaked clients, 4.0 s')
+    assert figures(e) == ('get @ connect: 30 navigations, 29 race hits (100% of departures), 0 KeyErrors, '
+                          '0 other errors, 0 allowed, 0 leaked clients, 4.0 s')
 
 
 def test_each_detector_fails_the_storm():

@@ -1,0 +1,41 @@
+"""Shared set-up for the benchmark scripts: the suite's plain objects, no pytest."""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from nicegui_e2e.browser import Browser, BrowserOptions
+from nicegui_e2e.server import NiceGUIServer, ServerOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def server_and_browser(fix: str, *, handshake_delay_ms: int = 0, server_delay_ms: int = 0,
+                       app: Path = ROOT / 'apps' / 'multipage.py') -> Iterator[tuple[NiceGUIServer, Browser]]:
+    """One server and one Chrome, ended whatever happens."""
+    with tempfile.TemporaryDirectory(prefix='nicegui-e2e-bench-') as tmp:
+        server = NiceGUIServer(ServerOptions(app=app, disconnect_fix=fix, handshake_delay=server_delay_ms / 1000),
+                               Path(tmp) / 'server').start()
+        try:
+            browser = Browser(BrowserOptions(handshake_delay_ms=handshake_delay_ms), Path(tmp) / 'chrome')
+            try:
+                yield server, browser
+            finally:
+                browser.quit()
+        finally:
+            server.stop()
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def arguments(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('--count', type=int, default=20, help='navigations per storm')
+    return parser
