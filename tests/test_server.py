@@ -1,0 +1,67 @@
+"""Server control without a browser: readiness, one-line errors for bad input, nothing left running."""
+import os
+import socket
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from nicegui_e2e.server import NiceGUIServer, ServerError, ServerOptions
+
+APP = Path(__file__).resolve().parent.parent / 'apps' / 'multipage.py'
+
+
+def start(tmp_path, app, **options):
+    return NiceGUIServer(ServerOptions(app=app, startup_timeout=30, **options), tmp_path / 'run').start()
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0] != 'Z'
+
+
+def test_server_binds_loopback_answers_and_is_gone_after_stop(tmp_path):
+    server = start(tmp_path, APP)
+    try:
+        assert server.info['host'] == '127.0.0.1' and server.info['port'] > 0
+        with urllib.request.urlopen(server.url('/b'), timeout=5) as response:
+            assert response.status == 200
+        diagnostics = server.diagnostics()
+        assert diagnostics['race_hits'] == 0 and 'clients' in diagnostics
+        assert server.info['fix'] in ('guard applied', 'upstream guard present', 'not applicable')
+    finally:
+        server.stop()
+    assert not alive(server.info['pid'])
+
+
+def test_missing_app_file_is_one_line(tmp_path):
+    with pytest.raises(ServerError, match=r'^app file not found: .*nope\.py$'):
+        start(tmp_path, tmp_path / 'nope.py')
+
+
+def test_app_failing_on_import_names_its_exception(tmp_path):
+    app = tmp_path / 'broken.py'
+    app.write_text('from nicegui import ui\nraise RuntimeError("no database")\n')
+    with pytest.raises(ServerError) as error:
+        start(tmp_path, app)
+    assert str(error.value) == f'app {app} failed: RuntimeError: no database'
+
+
+def test_port_in_use_is_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(('127.0.0.1', 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ServerError, match=rf'^cannot bind 127\.0\.0\.1:{port}: Address already in use$'):
+            start(tmp_path, APP, port=port)
+
+
+def test_app_without_ui_run_is_served(tmp_path):
+    app = tmp_path / 'pages_only.py'
+    app.write_text('from nicegui import ui\n\n@ui.page("/")\ndef index():\n    ui.label("hi")\n')
+    server = start(tmp_path, app)
+    server.stop()
+    assert not alive(server.info['pid'])
