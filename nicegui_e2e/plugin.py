@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import sys
@@ -48,7 +49,7 @@ OPTIONS = (
     Option('chrome_binary', 'Chrome or Chromium binary (default: found on PATH)', ''),
     Option('allowlist', 'TOML file of incident signatures allowed to pass', 'allowlist.toml'),
     Option('artifacts', 'folder for failure artefacts (per test, xdist-safe)', 'artifacts'),
-    Option('storm_seed', 'seed for jittered cadences', '0'),
+    Option('storm_seed', 'seed for jittered cadences (default: a new one per run, shown in the header)', ''),
     Option('report', 'write every storm of the run as JSON to this file (the matrix report reads it)', ''),
 )
 
@@ -99,9 +100,36 @@ def pytest_configure(config: pytest.Config) -> None:
         Cadence.parse(setting(config, 'storm_cadence'))
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
-    for name in ('storm_count', 'handshake_delay_ms', 'server_handshake_delay_ms', 'storm_seed'):
+    for name in ('storm_count', 'handshake_delay_ms', 'server_handshake_delay_ms'):
         _int_setting(config, name)
+    config.stash[SEED] = _seed(config)
+    if config.pluginmanager.hasplugin('xdist'):
+        config.pluginmanager.register(XdistSeed(config), 'nicegui_e2e_xdist')
     _teardown_on_sigterm()
+
+
+SEED = pytest.StashKey[int]()
+
+
+def _seed(config: pytest.Config) -> int:
+    """One seed for the whole run: a worker takes the controller's, so every worker jitters alike and the
+    header's seed reproduces the run."""
+    workerinput = getattr(config, 'workerinput', None)
+    if workerinput is not None and 'nicegui_e2e_seed' in workerinput:
+        return int(workerinput['nicegui_e2e_seed'])
+    if setting(config, 'storm_seed'):
+        return _int_setting(config, 'storm_seed')
+    return random.randrange(1, 1_000_000)
+
+
+class XdistSeed:
+    """Hands the controller's seed to each xdist worker."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput['nicegui_e2e_seed'] = self.config.stash[SEED]
 
 
 def _teardown_on_sigterm() -> None:
@@ -139,6 +167,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f'{setting(config, "storm_count")} navigations per storm, handshake delay browser '
         f'{setting(config, "handshake_delay_ms")} ms / server {setting(config, "server_handshake_delay_ms")} ms',
         f'nicegui-e2e: {driver}',
+        f'nicegui-e2e: storm seed {config.stash[SEED]} (repeat with --storm-seed {config.stash[SEED]})',
     ]
 
 
@@ -262,7 +291,7 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_server_factory: Server
             count=count if count is not None else _int_setting(config, 'storm_count'),
             cadence=Cadence.parse(cadence or setting(config, 'storm_cadence')),
             expect_race=expect_race, allowlist=nicegui_allowlist, versions=versions(),
-            seed=_int_setting(config, 'storm_seed'))
+            seed=config.stash[SEED])
         reports.append(report)
         request.node.user_properties.append((PROPERTY, json.dumps(_summary_data(report))))
         return report

@@ -1,0 +1,55 @@
+"""The matrix report and the storm timeline, from plain data."""
+import json
+import xml.etree.ElementTree as ET
+
+from nicegui_e2e import report, timeline
+from nicegui_e2e.incident import Judged
+from nicegui_e2e.lifecycle import StormReport
+from nicegui_e2e.storm import Navigation, StormResult
+from nicegui_e2e.verdict import Evidence, judge_storm
+
+
+def storm(outcome='passed', **data):
+    base = {'nodeid': 'e2e/t.py::x', 'outcome': outcome, 'nicegui': '2.11.0', 'mode': 'on', 'scenario': 'get',
+            'cadence': 'connect', 'navigations': 30, 'race_hits': 29, 'keyerrors': 0, 'leaked': 0,
+            'signatures': {}, 'expects_4304': False}
+    base.update(data)
+    return base
+
+
+def test_cells_become_rows_with_verdicts_in_words(tmp_path):
+    cells = tmp_path / 'cells'
+    cells.mkdir()
+    (cells / 'ng2110-nofix.json').write_text(json.dumps({'versions': {'starlette': '0.45.3'}, 'storms': [
+        storm(mode='off', keyerrors=9, expects_4304=True,
+              signatures={'KeyError in handle_disconnect (#4304)': [9, False]}),
+        storm(outcome='failed', signatures={'RuntimeError@starlette.middleware.base:call_next': [3, True]}),
+        storm(race_hits=None), storm(race_hits=0),
+    ]}))
+    assert report.main([str(cells), '--out', str(tmp_path)]) == 0
+    markdown = (tmp_path / 'compatibility.md').read_text()
+    assert '| 9 | 0 | 0 | bug detected |' in markdown
+    assert 'RuntimeError@starlette.middleware.base:call_next x3 (allowed)' in markdown
+    assert [line.rsplit('|', 2)[1].strip() for line in markdown.splitlines()[2:]] == [
+        'bug detected', 'FAIL', 'pass (no race here)', 'pass (race not hit)']
+    page = (tmp_path / 'compatibility.html').read_text()
+    assert '<script' not in page and 'http' not in page.split('<body>')[1]
+
+
+def test_no_cells_is_one_line(tmp_path, capsys):
+    assert report.main([str(tmp_path / 'none')]) == 2
+    assert capsys.readouterr().err.strip() == f'nicegui-e2e report: no run reports in {tmp_path / "none"}'
+
+
+def test_timeline_marks_race_hits_red():
+    result = StormResult('get', 'connect', started=100.0, ended=101.0,
+                         navigations=[Navigation(100.1, 'get', '/', 0), Navigation(100.5, 'get', '/b', 0)])
+    events = [{'t': 100.2, 'kind': 'connect', 'sid': 'a'}, {'t': 100.3, 'kind': 'disconnect', 'sid': 'a', 'mapped': False},
+              {'t': 100.6, 'kind': 'connect', 'sid': 'b'}, {'t': 100.7, 'kind': 'handshake_done', 'sid': 'b'}]
+    evidence = Evidence('get', 'connect', 2, 1, 0, 1.0, 1, True, 0, Judged(), 0, 0, 0, True)
+    svg = timeline.render(StormReport(evidence, judge_storm(evidence), result, {}, events))
+    root = ET.fromstring(svg)
+    texts = [t.text for t in root.iter('{http://www.w3.org/2000/svg}text')]
+    assert texts[0].startswith('get @ connect: 2 navigations, 1 race hits')
+    red_rows = [t for t in root.iter('{http://www.w3.org/2000/svg}text') if t.get('fill') == '#d62728']
+    assert [t.text for t in red_rows] == ['a']
