@@ -49,8 +49,14 @@ def render(report: Any) -> str:
                 else COLOURS.get(event['kind'], '#666')
             out.append(f'<circle cx="{x(event["t"]):.1f}" cy="{y}" r="3" fill="{fill}">'
                        f'<title>{escape(event["kind"])} at +{event["t"] - start:.3f} s</title></circle>')
-    legend = ' · '.join(f'{kind}: {colour}' for kind, colour in COLOURS.items())
-    out.append(f'<text x="4" y="{height - 10}">{escape(legend)} · red row: disconnect before handshake '
-               f'(race hit) · yellow: navigation · {span:.2f} s</text>')
+    legend = [*COLOURS.items(), ('race hit: disconnect before handshake', '#d62728')]
+    x_legend = 4.0
+    for kind, colour in legend:
+        out.append(f'<circle cx="{x_legend + 4:.0f}" cy="{height - 13}" r="4" fill="{colour}"/>'
+                   f'<text x="{x_legend + 12:.0f}" y="{height - 10}">{escape(kind)}</text>')
+        x_legend += 24 + 6 * len(kind)
+    out.append(f'<line x1="{x_legend:.0f}" y1="{height - 18}" x2="{x_legend:.0f}" y2="{height - 6}" '
+               f'stroke="#f0c000" stroke-width="2"/><text x="{x_legend + 6:.0f}" y="{height - 10}">'
+               f'navigation · {span:.2f} s shown</text>')
     out.append('</svg>')
     return '\n'.join(out)
