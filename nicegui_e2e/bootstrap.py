@@ -22,7 +22,7 @@ from typing import Any
 
 from . import disconnect
 from .instrument import DIAGNOSTICS_PATH, Ledger, diagnostics_endpoint, instrument
-from .records import JsonLinesHandler
+from .records import JsonLinesHandler, LastResortEcho
 
 ENV = 'NICEGUI_E2E_SERVER'
 
@@ -93,6 +93,7 @@ def _watch_parent() -> None:
 def _setup_logging(run_dir: Path) -> None:
     handler = JsonLinesHandler(run_dir / 'records.jsonl')
     logging.getLogger().addHandler(handler)
+    logging.getLogger().addHandler(LastResortEcho(handler))
     ours = logging.getLogger('nicegui_e2e')
     ours.setLevel(logging.INFO)
     stream = logging.StreamHandler(sys.stderr)

@@ -84,6 +84,32 @@ class JsonLinesHandler(logging.Handler):
             self._file.flush()
 
 
+class LastResortEcho(logging.StreamHandler):  # type: ignore[type-arg]
+    """Print what Python's last-resort handler would have printed had ours not been installed.
+
+    A record that finds no handler at all goes to stderr through ``logging.lastResort`` (WARNING and up).
+    Installing the JSON handler on the root logger means every record finds one, which would silence those
+    lines in the raw log; this handler puts them back, and only them.
+    """
+
+    def __init__(self, own: logging.Handler) -> None:
+        super().__init__()
+        self.setLevel(logging.WARNING)
+        self._own = own
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self._handled_elsewhere(record):
+            super().emit(record)
+
+    def _handled_elsewhere(self, record: logging.LogRecord) -> bool:
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None:
+            if any(h not in (self, self._own) and record.levelno >= h.level for h in logger.handlers):
+                return True
+            logger = logger.parent if logger.propagate else None
+        return False
+
+
 def read_records(path: Path) -> list[dict[str, Any]]:
     """Read a JSON-lines file; a torn last line (server killed mid-write) is kept as a raw message."""
     records: list[dict[str, Any]] = []

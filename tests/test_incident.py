@@ -110,3 +110,39 @@ def test_4304_always_fails(tmp_path):
 def test_bad_allowlist_is_one_clear_error(tmp_path, text, problem):
     with pytest.raises(incident.AllowListError, match=problem):
         write_allowlist(tmp_path, text)
+
+
+def test_records_keep_what_python_would_have_printed_anyway(tmp_path, capsys):
+    """The JSON handler must not silence lines that Python's last-resort handler prints to stderr."""
+    import logging
+
+    from nicegui_e2e.records import JsonLinesHandler, LastResortEcho, read_records
+    root = logging.getLogger()
+    own = JsonLinesHandler(tmp_path / 'r.jsonl')
+    echo = LastResortEcho(own)
+    pytest_handlers, root.handlers = root.handlers, [own, echo]  # as in the server: ours only
+    loud = logging.getLogger('test.loud')
+    loud.addHandler(logging.NullHandler())
+    try:
+        try:
+            raise ValueError('sid is not connected')
+        except ValueError:
+            logging.getLogger('test.orphan').exception('Task exception was never retrieved')
+        loud.error('has a handler of its own')
+    finally:
+        root.handlers = pytest_handlers
+    err = capsys.readouterr().err
+    assert 'Task exception was never retrieved' in err and 'has a handler of its own' not in err
+    found = read_records(tmp_path / 'r.jsonl')
+    assert [r['exception']['type'] if r['exception'] else None for r in found] == ['ValueError', None]
+
+
+def test_handshake_after_disconnect_on_2_11_1_is_found_in_both_sources():
+    """A finding beyond #4304: the slow handshake's enter_room on a gone socket (asyncio task error)."""
+    raw = incident.parse_tracebacks((DATA / 'nicegui-2.11.1-server-delay.stderr.log').read_text())
+    structured = incident.from_records(records('nicegui-2.11.1-server-delay.records.jsonl'))
+    assert [i.signature for i in raw] == ['ValueError@socketio.base_manager:basic_enter_room'] * 2
+    assert [(i.logger, i.signature) for i in structured] == [
+        ('asyncio', 'ValueError@socketio.base_manager:basic_enter_room')] * 2
+    assert len(incident.merge(structured, raw)) == 2
+    assert not any(i.is_4304 for i in raw + structured)
