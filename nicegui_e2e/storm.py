@@ -171,17 +171,22 @@ def step_get(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
     return step
 
 
+def click_when_present(driver: Any, element_id: str, timeout: float) -> None:
+    """Click ``#element_id`` as soon as it is in the DOM: a DOM click, with no wait for "clickable"."""
+    from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
+    element = wait_for(lambda: next(iter(driver.find_elements(By.ID, element_id)), None),
+                       timeout=timeout, what=f'#{element_id} on the page')
+    driver.execute_script('arguments[0].click()', element)
+
+
 def step_link(timeout: float = 10.0) -> Step:
     """(b) click a real ``ui.link`` as soon as it is on the page."""
-    from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
-
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         if i == 0:
             driver.get(base_url + '/')
-        target = _cycle_target(('b', 'c', 'a'), i)
-        link = wait_for(lambda: next(iter(driver.find_elements(By.ID, f'link-{target}')), None),
-                        timeout=timeout, what=f'link to {target}')
-        driver.execute_script('arguments[0].click()', link)  # a DOM click: no wait for "clickable"
+            return 'get', '/'
+        target = _cycle_target(('b', 'c', 'a'), i - 1)
+        click_when_present(driver, f'link-{target}', timeout)
         return 'click', f'/{target}' if target != 'a' else '/'
     return step
 
@@ -243,17 +248,13 @@ def step_location(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
 
 def step_server(timeout: float = 10.0) -> Step:
     """(g) a button whose handler calls ``ui.navigate.to``: the server starts each navigation."""
-    from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
-
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         if i == 0:
             driver.get(base_url + '/')
             return 'get', '/'
         wait_handshaken(driver, timeout, 'clicked')  # the click must reach the server over a live socket
         mark_left(driver, 'clicked')
-        button = wait_for(lambda: next(iter(driver.find_elements(By.ID, 'server-go')), None),
-                          timeout=timeout, what='the server-go button')
-        driver.execute_script('arguments[0].click()', button)
+        click_when_present(driver, 'server-go', timeout)
         return 'server-navigate', ''
     return step
 
