@@ -15,5 +15,6 @@ def test_storm_leaves_the_lifecycle_intact(nicegui_storm, scenario):
 
 
 def test_server_started_navigation(nicegui_storm):
-    """``ui.navigate.to`` from the server: the page leaves only after its handshake, so no race is expected."""
-    nicegui_storm('server', expect_race=False).check()
+    """``ui.navigate.to`` from the server: the page leaves only after its handshake, so no race is expected
+    and no hold-back would change that."""
+    nicegui_storm('server', expect_race=False, handshake_delay_ms=0).check()

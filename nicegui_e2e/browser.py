@@ -14,7 +14,8 @@ import signal
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
 
 from .waiting import WaitTimeout, wait_for
 
@@ -227,12 +228,34 @@ class Browser:
         self.set_handshake_delay(options.handshake_delay_ms)
 
     def set_handshake_delay(self, delay_ms: int) -> None:
-        """Install the page hook in the current tab, replacing an earlier one (new tabs need a call too)."""
+        """Install the page hook in the current tab, replacing an earlier one (new tabs need a call too).
+
+        Chrome may forget a script's identifier when a navigation swaps the tab's renderer (seen after
+        history storms: "Script not found"); the new hook is added after the old one and redefines
+        ``window.io`` last, so it wins either way."""
+        from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel
         if self._hook_id is not None:
-            self.driver.execute_cdp_cmd('Page.removeScriptToEvaluateOnNewDocument', {'identifier': self._hook_id})
+            try:
+                self.driver.execute_cdp_cmd('Page.removeScriptToEvaluateOnNewDocument',
+                                            {'identifier': self._hook_id})
+            except WebDriverException as error:
+                if 'Script not found' not in str(error):
+                    raise
         self.options.handshake_delay_ms = delay_ms
         self._hook_id = self.driver.execute_cdp_cmd(
             'Page.addScriptToEvaluateOnNewDocument', {'source': handshake_hook(delay_ms)})['identifier']
+
+    @contextmanager
+    def handshake_delay(self, delay_ms: int) -> Iterator[None]:
+        """Use another hold-back for a while, e.g. none for a page that must simply work."""
+        previous = self.options.handshake_delay_ms
+        if delay_ms != previous:
+            self.set_handshake_delay(delay_ms)
+        try:
+            yield
+        finally:
+            if delay_ms != previous:
+                self.set_handshake_delay(previous)
 
     def install_in_new_tab(self, driver: object) -> None:
         """The hook is per tab; a tab opened by a storm gets its own, with the same delay."""
