@@ -134,23 +134,28 @@ def wait_handshaken(driver: Any, timeout: float = 10.0, flag: str = 'left') -> N
 
 
 def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: int, cadence: Cadence,
-              seed: int = 0, step_timeout: float = 10.0) -> StormResult:
-    """Take ``count`` steps, pausing by ``cadence`` after each; a step that fails is noted, not fatal."""
+              seed: int = 0, step_timeout: float = 10.0, give_up_after: int = 3) -> StormResult:
+    """Take ``count`` steps, pausing by ``cadence`` after each; a step that fails is noted, not fatal, but
+    ``give_up_after`` failures in a row end the storm: the page is broken, and waiting out every step's
+    deadline would only hide that for minutes."""
     result = StormResult(scenario, str(cadence), started=time.time())
+    in_a_row = 0
     for i, pause in zip(range(count), cadence.pauses(count, seed)):
-        if cadence.mode == 'connect' and i > 0:
-            try:
-                wait_window(driver, step_timeout)
-            except Exception as error:  # pylint: disable=broad-except
-                result.missed.append(f'step {i}: {error}')
-        if cadence.mode == 'connect':
-            mark_left(driver)
-        t = time.time()
+        if in_a_row >= give_up_after:
+            result.missed.append(f'gave up after {in_a_row} missed steps in a row')
+            break
         try:
+            if cadence.mode == 'connect':
+                if i > 0:
+                    wait_window(driver, step_timeout)
+                mark_left(driver)
+            t = time.time()
             action, target = step(driver, base_url, i)
         except Exception as error:  # pylint: disable=broad-except
+            in_a_row += 1
             result.missed.append(f'step {i}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}')
             continue
+        in_a_row = 0
         result.navigations.append(Navigation(t, action, target, pause))
         if pause > 0:
             time.sleep(pause)  # the cadence itself: a deliberate pause between steps, not a synchronisation

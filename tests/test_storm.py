@@ -71,3 +71,34 @@ def test_old_nicegui_reports_not_applicable():
     verdict = judge_storm(evidence(race_hits=None))
     assert verdict.passed and 'not applicable' in verdict.notes[0]
     assert 'n/a race hits' in figures(evidence(race_hits=None))
+
+
+class FakeDriver:
+    """Just enough of a WebDriver for the storm loop: scripts answer, navigation may fail."""
+
+    def __init__(self, broken=False):
+        self.broken = broken
+        self.visited = []
+
+    def execute_script(self, *_):
+        return True
+
+    def get(self, url):
+        if self.broken:
+            raise RuntimeError('page never loads')
+        self.visited.append(url)
+
+
+def test_storm_takes_every_step():
+    from nicegui_e2e.storm import run_storm, step_get
+    driver = FakeDriver()
+    result = run_storm(driver, 'http://x', 'get', step_get(), count=5, cadence=Cadence.parse('connect'))
+    assert [n.target for n in result.navigations] == ['/', '/b', '/c', '/', '/b'] and not result.missed
+    assert result.departures == 4
+
+
+def test_broken_page_ends_the_storm_early_and_says_why():
+    from nicegui_e2e.storm import run_storm, step_get
+    result = run_storm(FakeDriver(broken=True), 'http://x', 'get', step_get(), count=30,
+                       cadence=Cadence.parse('0'))
+    assert len(result.missed) == 4 and result.missed[-1] == 'gave up after 3 missed steps in a row'
