@@ -70,7 +70,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                              f'default {option.default or "none"})')
         parser.addini(f'nicegui_e2e_{option.name}', option.help, default=option.default)
     group.addoption('--headed', action='store_true', default=False, help='show the browser window')
-    parser.addini('nicegui_e2e_apps', 'folder of the apps under test', default='apps')
 
 
 def setting(config: pytest.Config, name: str) -> str:
