@@ -120,21 +120,26 @@ def _client_id_of(environ: dict[str, Any]) -> str | None:
     return None
 
 
+def _live_sockets(sio: Any, client_id: str) -> int:
+    """Connected sockets in the client's room: every NiceGUI version puts a socket there at its handshake,
+    so this also works where there is no per-socket mapping."""
+    return sum(1 for sid, _ in sio.manager.get_participants('/', client_id) if sio.manager.is_connected(sid, '/'))
+
+
 def snapshot(ledger: Ledger, *, client_cls: type, sio: Any, since: int = 0) -> dict[str, Any]:
     """The diagnostics the suite reads: live clients, socket mappings, race hits, events since ``since``."""
     clients = []
     dead_mappings = 0
     for client in list(client_cls.instances.values()):
-        sockets = list(getattr(client, '_socket_to_document_id', {}))
-        live = [sid for sid in sockets if sio.manager.is_connected(sid, '/')]
-        dead_mappings += len(sockets) - len(live)
+        mapped = list(getattr(client, '_socket_to_document_id', {}))  # empty before 2.11
+        dead_mappings += sum(1 for sid in mapped if not sio.manager.is_connected(sid, '/'))
         clients.append({
             'id': client.id,
             'shared': bool(getattr(client, 'shared', False)),
             'created': getattr(client, 'created', None),
             'handshook': client.id in ledger.handshook,
-            'sockets': len(sockets),
-            'live_sockets': len(live),
+            'sockets': len(mapped),
+            'live_sockets': _live_sockets(sio, client.id),
         })
     with ledger._lock:  # pylint: disable=protected-access
         events = ledger.events[since:]
