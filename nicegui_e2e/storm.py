@@ -87,6 +87,7 @@ class StormResult:
     ended: float = 0.0
     navigations: list[Navigation] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)  # steps that could not be taken, with the reason
+    last_page_open: bool = False  # the last page reached its window, so whatever comes next leaves it in there
 
     @property
     def seconds(self) -> float:
@@ -96,7 +97,8 @@ class StormResult:
     def departures(self) -> int:
         """Navigations that left a NiceGUI page, the only ones that can hit the race: not the first step
         (it leaves a blank tab) and not the opening of a tab (it leaves nothing)."""
-        return sum(1 for i, nav in enumerate(self.navigations) if i > 0 and nav.action != 'open-tab')
+        steps = sum(1 for i, nav in enumerate(self.navigations) if i > 0 and nav.action != 'open-tab')
+        return steps + self.last_page_open
 
 
 Step = Callable[[Any, str, int], tuple[str, str]]
@@ -159,6 +161,12 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
         result.navigations.append(Navigation(t, action, target, pause))
         if pause > 0:
             time.sleep(pause)  # the cadence itself: a deliberate pause between steps, not a synchronisation
+    if cadence.mode == 'connect' and result.navigations and in_a_row == 0:
+        try:  # the caller's next navigation (the page check) then leaves the last page as the storm did
+            wait_window(driver, step_timeout)
+            result.last_page_open = driver.execute_script('return location.protocol') != 'about:'
+        except Exception as error:  # pylint: disable=broad-except
+            result.missed.append(f'last page: {type(error).__name__}: {error}')
     result.ended = time.time()
     return result
 
