@@ -24,14 +24,15 @@ def test_cells_become_rows_with_verdicts_in_words(tmp_path):
         storm(mode='off', keyerrors=9, expects_4304=True,
               signatures={'KeyError in handle_disconnect (#4304)': [9, False]}),
         storm(outcome='failed', signatures={'RuntimeError@starlette.middleware.base:call_next': [3, True]}),
-        storm(race_hits=None), storm(race_hits=0),
+        storm(race_hits=None), storm(race_hits=0), storm(outcome='xfailed'),
     ]}))
     assert report.main([str(cells), '--out', str(tmp_path)]) == 0
-    markdown = (tmp_path / 'compatibility.md').read_text()
+    summary, markdown = (tmp_path / 'compatibility.md').read_text().split('\n\n')
+    assert summary.splitlines()[2] == '| ng2110-nofix | 2.11.0 | 0.45.3 | 5 | 2 | 1 | 1 | 1 | 87 | 9 | 0 |'
     assert '| 9 | 0 | 0 | bug detected |' in markdown
     assert 'RuntimeError@starlette.middleware.base:call_next x3 (allowed)' in markdown
     assert [line.rsplit('|', 2)[1].strip() for line in markdown.splitlines()[2:]] == [
-        'bug detected', 'FAIL', 'pass (no race here)', 'pass (race not hit)']
+        'bug detected', 'FAIL', 'pass (no race here)', 'pass (race not hit)', 'known finding (xfail)']
     page = (tmp_path / 'compatibility.html').read_text()
     assert '<script' not in page and 'http' not in page.split('<body>')[1]
 
