@@ -46,8 +46,8 @@ def main() -> None:
         fix = server.info['fix']
     first = median(delays)
     print()
-    print(f'| NiceGUI | fix | storms | storms reporting #4304 | median s to first detection | '
-          f'race hits per storm (min / median) | race hits per departure | median storm s |')
+    print('| NiceGUI | fix | storms | storms reporting #4304 | median s to first detection | '
+          'race hits per storm (min / median) | race hits per departure | median storm s |')
     print('|---|---|---|---|---|---|---|---|')
     print(f'| {nicegui.__version__} | {fix} | {args.storms} | {detected} | '
           f'{"-" if first is None else f"{first:.2f}"} | {min(race_hits)} / {median(race_hits):g} | '
