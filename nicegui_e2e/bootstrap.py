@@ -100,7 +100,8 @@ def _setup_logging(run_dir: Path) -> None:
     stream.setFormatter(logging.Formatter('%(asctime)s %(levelname)s %(name)s: %(message)s'))
     ours.addHandler(stream)
     # uvicorn's own loggers do not propagate to the root; give them the structured handler too
-    for name in ('uvicorn', 'uvicorn.error', 'uvicorn.access'):
+    # ('uvicorn.error' propagates to 'uvicorn', so a handler there as well would write its records twice)
+    for name in ('uvicorn', 'uvicorn.access'):
         logging.getLogger(name).addHandler(handler)
     _keep_handler_after_uvicorn_config(handler)
 

@@ -242,8 +242,7 @@ class Browser:
                 if 'Script not found' not in str(error):
                     raise
         self.options.handshake_delay_ms = delay_ms
-        self._hook_id = self.driver.execute_cdp_cmd(
-            'Page.addScriptToEvaluateOnNewDocument', {'source': handshake_hook(delay_ms)})['identifier']
+        self._hook_id = self.install_in_new_tab(self.driver)
 
     @contextmanager
     def handshake_delay(self, delay_ms: int) -> Iterator[None]:
@@ -257,10 +256,10 @@ class Browser:
             if delay_ms != previous:
                 self.set_handshake_delay(previous)
 
-    def install_in_new_tab(self, driver: object) -> None:
+    def install_in_new_tab(self, driver: object) -> str:
         """The hook is per tab; a tab opened by a storm gets its own, with the same delay."""
-        driver.execute_cdp_cmd('Page.addScriptToEvaluateOnNewDocument',  # type: ignore[attr-defined]
-                               {'source': handshake_hook(self.options.handshake_delay_ms)})
+        return driver.execute_cdp_cmd('Page.addScriptToEvaluateOnNewDocument',  # type: ignore[attr-defined]
+                                      {'source': handshake_hook(self.options.handshake_delay_ms)})['identifier']
 
     def reset(self) -> None:
         """Back to one blank tab with an empty console buffer."""

@@ -117,8 +117,13 @@ def dispatch_by_query(get_environ: Callable[[str], Mapping[str, Any]],
     older route back to show the detector firing on every version.
     """
     def on_disconnect(sid: str, *_: Any) -> None:
-        query = urllib.parse.parse_qs(get_environ(sid)['asgi.scope']['query_string'].decode())
-        client = instances.get(query.get('client_id', [''])[0])
+        client = instances.get(client_id_of(get_environ(sid)) or '')
         if client is not None:
             client.handle_disconnect(sid)
     return on_disconnect
+
+
+def client_id_of(environ: Mapping[str, Any]) -> str | None:
+    """The ``client_id`` a NiceGUI page puts in its socket's connect query."""
+    query = urllib.parse.parse_qs(environ.get('asgi.scope', {}).get('query_string', b'').decode())
+    return query.get('client_id', [None])[0]

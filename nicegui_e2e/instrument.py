@@ -17,6 +17,8 @@ from typing import Any, Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .disconnect import client_id_of
+
 race_log = logging.getLogger('nicegui_e2e.race')
 DIAGNOSTICS_PATH = '/_nicegui_e2e/diagnostics'
 LOOPBACK = {'127.0.0.1', '::1', 'localhost'}
@@ -79,7 +81,7 @@ def instrument(ledger: Ledger, *, client_cls: type, sio: Any, nicegui_module: An
     disconnect_arity = _positional_arity(original_disconnect)
 
     async def on_connect(sid: str, environ: dict[str, Any], *rest: Any) -> Any:
-        ledger.record('connect', sid=sid, client=_client_id_of(environ))
+        ledger.record('connect', sid=sid, client=client_id_of(environ))
         if original_connect is None:
             return None
         result = original_connect(sid, environ, *rest[:_positional_arity(original_connect) - 2])
@@ -109,15 +111,6 @@ def instrument(ledger: Ledger, *, client_cls: type, sio: Any, nicegui_module: An
     handlers['disconnect'] = on_disconnect
     if getattr(nicegui_module, '_on_handshake', None) is original_handshake:
         nicegui_module._on_handshake = on_handshake  # 3.x calls it directly for the implicit handshake
-
-
-def _client_id_of(environ: dict[str, Any]) -> str | None:
-    query = environ.get('QUERY_STRING') or environ.get('asgi.scope', {}).get('query_string', b'').decode()
-    for part in query.split('&'):
-        key, _, value = part.partition('=')
-        if key == 'client_id':
-            return value
-    return None
 
 
 def _live_sockets(sio: Any, client_id: str) -> int:

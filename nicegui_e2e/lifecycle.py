@@ -10,7 +10,6 @@ from typing import Any, Mapping, Sequence
 
 from . import incident, storm
 from .browser import Browser
-from .records import read_records
 from .server import NiceGUIServer
 from .verdict import Evidence, Verdict, figures, judge_storm
 from .waiting import WaitTimeout, wait_for
@@ -129,7 +128,7 @@ def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, c
     snapshot = settle(server, result.started)
     console = browser.console()
     raw = server.stdout()[start.stdout:] + server.stderr()[start.stderr:]
-    records = read_records(server.run_dir / 'records.jsonl')[start.records:]
+    records = server.records()[start.records:]
     raw_incidents = incident.parse_tracebacks(raw)
     incidents = incident.merge(incident.from_records(records), raw_incidents)
     judged = incident.judge(incidents, allowlist, versions or {})
