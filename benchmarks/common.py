@@ -16,13 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def server_and_browser(fix: str, *, handshake_delay_ms: int = 0, server_delay_ms: int = 0,
-                       app: Path = ROOT / 'apps' / 'multipage.py') -> Iterator[tuple[NiceGUIServer, Browser]]:
+                       app: Path = ROOT / 'apps' / 'multipage.py',
+                       binary: str | None = None) -> Iterator[tuple[NiceGUIServer, Browser]]:
     """One server and one Chrome, ended whatever happens."""
     with tempfile.TemporaryDirectory(prefix='nicegui-e2e-bench-') as tmp:
         server = NiceGUIServer(ServerOptions(app=app, disconnect_fix=fix, handshake_delay=server_delay_ms / 1000),
                                Path(tmp) / 'server').start()
         try:
-            browser = Browser(BrowserOptions(handshake_delay_ms=handshake_delay_ms), Path(tmp) / 'chrome')
+            options = BrowserOptions(binary=binary, handshake_delay_ms=handshake_delay_ms)
+            browser = Browser(options, Path(tmp) / 'chrome')
             try:
                 yield server, browser
             finally:

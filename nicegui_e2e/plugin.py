@@ -46,7 +46,8 @@ OPTIONS = (
     Option('server_handshake_delay_ms', 'server fault: delay handshake processing this long', '0'),
     Option('server_host', 'address the server binds (loopback unless you ask otherwise)', '127.0.0.1'),
     Option('chromedriver', 'chromedriver to use (default: found on PATH, offline)', ''),
-    Option('chrome_binary', 'Chrome or Chromium binary (default: found on PATH)', ''),
+    Option('chrome_binary', 'Chrome or Chromium binary (default: the headless shell where installed, '
+                           'else Chrome found on PATH)', ''),
     Option('allowlist', 'TOML file of incident signatures allowed to pass', 'allowlist.toml'),
     Option('artifacts', 'folder for failure artefacts (per test, xdist-safe)', 'artifacts'),
     Option('storm_seed', 'seed for jittered cadences (default: a new one per run, shown in the header)', ''),
@@ -156,7 +157,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     found = versions()
     try:
         choice = browser_module.resolve(setting(config, 'chromedriver') or None,
-                                        setting(config, 'chrome_binary') or None)
+                                        setting(config, 'chrome_binary') or None,
+                                        headed=bool(config.getoption('headed')))
         driver = f'chromedriver {choice.driver} ({choice.source}), browser {choice.binary}'
     except BrowserError as error:
         driver = f'no browser: {error}'

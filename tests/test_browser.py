@@ -26,6 +26,20 @@ def test_google_chrome_is_preferred_over_chromium():
     assert browser.find_binary(None, which) == '/opt/chrome'
 
 
+def test_headless_runs_prefer_the_headless_shell_and_headed_runs_skip_it():
+    which = fake_which({'chromium-headless-shell': '/usr/bin/chromium-headless-shell', 'chromium': '/usr/bin/chromium'})
+    assert browser.find_binary(None, which) == '/usr/bin/chromium-headless-shell'
+    assert browser.find_binary(None, which, headed=True) == '/usr/bin/chromium'
+
+
+def test_a_headed_run_with_the_shell_is_one_line(tmp_path):
+    shell = tmp_path / 'chrome-headless-shell'
+    shell.write_text('')
+    with pytest.raises(browser.BrowserError, match='headless shell and cannot show a window'):
+        browser.resolve(explicit_binary=str(shell), headed=True,
+                        which=fake_which({'chromedriver': '/d'}), version_of=lambda _: '', fallbacks=[])
+
+
 def test_mismatched_driver_is_one_line():
     with pytest.raises(browser.BrowserError, match=r'chromedriver 120 .* does not match browser 156'):
         browser.resolve(
@@ -78,6 +92,12 @@ def test_chrome_options_are_quiet_and_blind(tmp_path):
                  '--no-first-run', f'--user-data-dir={tmp_path}', '--headless=new'):
         assert flag in options.arguments
     assert options.page_load_strategy == 'none'
+
+
+def test_the_shell_is_announced_to_the_driver_instead_of_headless_mode(tmp_path):
+    options = browser.chrome_options(browser.BrowserOptions(), '/opt/chrome-headless-shell', tmp_path)
+    assert options.to_capabilities()['browserName'] == 'chrome-headless-shell'
+    assert '--headless=new' not in options.arguments
 
 
 def test_handshake_hook_carries_the_delay():
