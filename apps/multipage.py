@@ -1,7 +1,9 @@
 """Three plain pages linked to each other, a round-trip button on each, and a server-started navigation.
 
 The suite's default app: small enough to load fast, real enough that every page opens a socket, joins a
-client and can be left mid-handshake.
+client and can be left mid-handshake. Tailwind is off: its runtime rebuilds the page's CSS in the browser on
+every load, a quarter of a navigation's CPU and nothing the connection lifecycle depends on; ``heavy.py``
+keeps it on.
 """
 from nicegui import ui
 from parts import PAGES, ping, three_pages
@@ -20,4 +22,4 @@ def body(name: str) -> None:
 three_pages(body)
 
 if __name__ in {'__main__', '__mp_main__'}:
-    ui.run(reconnect_timeout=1.0, reload=False, show=False)
+    ui.run(reconnect_timeout=1.0, reload=False, show=False, tailwind=False)
