@@ -22,7 +22,7 @@ from .waiting import WaitTimeout, wait_for
 
 BROWSER_NAMES = ('google-chrome', 'google-chrome-stable', 'chromium', 'chromium-browser', 'chrome')
 HEADLESS_SHELLS = ('/usr/lib/chromium/chromium-headless-shell', 'chrome-headless-shell', 'chromium-headless-shell')
-"""Preferred for headless runs: a navigation costs about a fifth less CPU than in full Chrome's headless mode
+"""Preferred for headless runs: a navigation costs about a quarter less CPU than in full Chrome's headless mode
 (``benchmarks/browser_cost.py``), which is what two xdist workers on two cores are short of. Debian's real
 binary comes first because its ``/usr/bin`` entry is a script that does not ``exec``: the driver would hold
 the script's process instead of the browser's."""
