@@ -7,6 +7,7 @@ time from /proc/stat is charged to each storm (server, driver and pytest include
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def busy_seconds() -> float:
     """Core-seconds the whole machine has spent busy since boot (Linux)."""
     fields = [int(value) for value in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:8]]
     idle = fields[3] + fields[4]  # idle and iowait
-    return (sum(fields) - idle) / 100  # USER_HZ is 100 on Linux
+    return (sum(fields) - idle) / os.sysconf('SC_CLK_TCK')
 
 
 def main() -> None:

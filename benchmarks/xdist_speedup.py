@@ -33,7 +33,9 @@ def main() -> None:
     parser.add_argument('--against', type=Path, help='another checkout to time in the same loop')
     parser.add_argument('pytest_args', nargs='*')
     args = parser.parse_args()
-    checkouts = {'this': ROOT, **({str(args.against): args.against.resolve()} if args.against else {})}
+    checkouts = {'this': ROOT}
+    if args.against:
+        checkouts[str(args.against)] = args.against.resolve()
     times: dict[tuple[str, int], list[float]] = {(name, n): [] for name in checkouts for n in (0, 2)}
     for round_ in range(1, args.rounds + 1):
         for name, checkout in checkouts.items():

@@ -78,7 +78,10 @@ def _publish(run_dir: Path, name: str, data: dict[str, Any]) -> None:
 
 
 def _watch_parent() -> None:
-    """End this server when the process that started it is gone, even if it was killed without a word."""
+    """End this server when the process that started it is gone, even if it was killed without a word.
+
+    A watchdog that looks twice a second, not ``PR_SET_PDEATHSIG``: that signal follows the thread that
+    started the server, so a server started from a helper thread would die with the thread."""
     parent = os.getppid()
 
     def watch() -> None:
