@@ -1,7 +1,7 @@
 """Entry point of the server process: instrument NiceGUI, then run the app file as ``__main__``.
 
 ``python -m nicegui_e2e.bootstrap`` reads its settings from the ``NICEGUI_E2E_SERVER`` environment variable
-(JSON written by :mod:`nicegui_e2e.server`). Order matters: the socket is bound and the handlers are
+(:class:`nicegui_e2e.wire.BootSettings`, written by :mod:`nicegui_e2e.server`). Order matters: the socket is bound and the handlers are
 wrapped before the app's code runs, so the app's ``ui.run()`` starts an already-instrumented server on a
 port nobody else can take in between.
 """
@@ -16,39 +16,18 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from . import disconnect
-from .instrument import DIAGNOSTICS_PATH, Ledger, diagnostics_endpoint, instrument
+from .instrument import Ledger, diagnostics_endpoint, instrument
 from .records import JsonLinesHandler, LastResortEcho
-
-ENV = 'NICEGUI_E2E_SERVER'
+from .wire import DIAGNOSTICS_PATH, ENV, MODES, BootSettings, ServerInfo
 
 # exit codes the controller turns into one clear line each
 EXIT_BAD_SETTINGS = 64
 EXIT_PORT_IN_USE = 65
 EXIT_APP_IMPORT = 66
-
-
-@dataclass
-class Settings:
-    """What the controller asks of the server process."""
-    app: str
-    run_dir: str
-    host: str = '127.0.0.1'
-    port: int = 0
-    disconnect_fix: disconnect.Mode = 'on'
-    handshake_delay: float = 0.0
-    reconnect_timeout: float | None = None
-
-    def to_env(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_env(cls, text: str) -> Settings:
-        return cls(**json.loads(text))
 
 
 def fail(code: int, message: str) -> None:
@@ -70,7 +49,7 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _publish(run_dir: Path, name: str, data: dict[str, Any]) -> None:
+def _publish(run_dir: Path, name: str, data: ServerInfo) -> None:
     """Write atomically, so the controller never reads half a file."""
     tmp = run_dir / f'.{name}.tmp'
     tmp.write_text(json.dumps(data), encoding='utf-8')
@@ -125,14 +104,14 @@ def _keep_handler_after_uvicorn_config(handler: logging.Handler) -> None:
 
 def main() -> None:
     try:
-        settings = Settings.from_env(os.environ[ENV])
+        settings = BootSettings.from_env(os.environ[ENV])
     except (KeyError, TypeError, ValueError) as error:
         fail(EXIT_BAD_SETTINGS, f'bad or missing {ENV}: {error}')
     app_path = Path(settings.app)
     if not app_path.is_file():
         fail(EXIT_BAD_SETTINGS, f'app file not found: {app_path}')
-    if settings.disconnect_fix not in disconnect.MODES:
-        fail(EXIT_BAD_SETTINGS, f'--disconnect-fix must be one of {", ".join(disconnect.MODES)}')
+    if settings.disconnect_fix not in MODES:
+        fail(EXIT_BAD_SETTINGS, f'disconnect_fix must be one of {", ".join(MODES)}, not {settings.disconnect_fix!r}')
     run_dir = Path(settings.run_dir)
     _watch_parent()
     _setup_logging(run_dir)
@@ -146,7 +125,7 @@ def main() -> None:
     from nicegui import server as server_module
     from nicegui.client import Client
 
-    fix = disconnect.install(Client, settings.disconnect_fix)
+    fix = disconnect.install(Client, settings.disconnect_fix, nicegui.__version__)
     tracks = disconnect.tracks_sockets(Client)
     ledger = Ledger()
     legacy_route = None
@@ -175,14 +154,13 @@ def main() -> None:
 
     server_module.Server.run = server_run
     ui.run = ui_run
-    _publish(run_dir, 'server.json', {
-        'pid': os.getpid(), 'host': settings.host, 'port': port, 'nicegui': nicegui.__version__,
-        'python': sys.version.split()[0], 'fix': fix, 'tracks_sockets': tracks,
-        'bug_present': disconnect.bug_present(Client),
-        'disconnect_fix': settings.disconnect_fix, 'handshake_delay': settings.handshake_delay,
-    })
+    _publish(run_dir, 'server.json', ServerInfo(
+        pid=os.getpid(), host=settings.host, port=port, nicegui=nicegui.__version__,
+        python=sys.version.split()[0], disconnect_fix=settings.disconnect_fix, guard=fix.guard, fix=fix.words,
+        lost_guard=fix.lost_guard, tracks_sockets=tracks, bug_present=disconnect.bug_present(Client),
+        handshake_delay=settings.handshake_delay))
     logging.getLogger('nicegui_e2e').info('NiceGUI %s on %s:%d, disconnect fix: %s', nicegui.__version__,
-                                          settings.host, port, fix)
+                                          settings.host, port, fix.words)
     sys.argv = [str(app_path)]
     sys.path.insert(0, str(app_path.parent.resolve()))
     try:

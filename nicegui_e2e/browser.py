@@ -11,14 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
-from .waiting import WaitTimeout, wait_for
+from . import processes
 
 BROWSER_NAMES = ('google-chrome', 'google-chrome-stable', 'chromium', 'chromium-browser', 'chrome')
 HEADLESS_SHELLS = ('/usr/lib/chromium/chromium-headless-shell', 'chrome-headless-shell', 'chromium-headless-shell')
@@ -27,7 +26,7 @@ HEADLESS_SHELLS = ('/usr/lib/chromium/chromium-headless-shell', 'chrome-headless
 binary comes first because its ``/usr/bin`` entry is a script that does not ``exec``: the driver would hold
 the script's process instead of the browser's."""
 INSTALL_HINT = 'install Chrome and its driver (Debian/Ubuntu: apt-get install chromium chromium-driver) ' \
-               'or pass --chromedriver PATH / set NICEGUI_E2E_CHROMEDRIVER'
+               'or name one with --nicegui-e2e-chromedriver PATH'
 QUIET_FLAGS = (
     '--no-sandbox',  # root in a container has no user namespace to sandbox into
     '--disable-gpu',
@@ -96,14 +95,12 @@ def resolve(explicit_driver: str | None = None, explicit_binary: str | None = No
             version_of: Callable[[str], str] = _version_output,
             fallbacks: Iterable[tuple[str, Callable[[], str]]] | None = None) -> DriverChoice:
     """Find a driver without the network if at all possible; see the module docstring for the order."""
-    explicit_driver = explicit_driver or os.environ.get('NICEGUI_E2E_CHROMEDRIVER') or None
-    explicit_binary = explicit_binary or os.environ.get('NICEGUI_E2E_CHROME') or None
     binary = find_binary(explicit_binary, which, headed)
     if explicit_binary and not Path(explicit_binary).is_file():
         raise BrowserError(f'browser binary not found: {explicit_binary}')
     if headed and is_headless_shell(binary):
         raise BrowserError(f'{binary} is the headless shell and cannot show a window: pass the full Chrome '
-                           'as --chrome-binary, or drop --headed')
+                           'as --nicegui-e2e-chrome-binary, or drop --nicegui-e2e-headed')
     if explicit_driver:
         if not (Path(explicit_driver).is_file() and os.access(explicit_driver, os.X_OK)):
             raise BrowserError(f'chromedriver not found or not executable: {explicit_driver}')
@@ -153,7 +150,10 @@ def handshake_hook(delay_ms: int) -> str:
   const wrap = (io) => {
     const wrapped = function (url, options) {
       const query = (options && options.query) || {};
-      if (delay > 0 && query.implicit_handshake) query.implicit_handshake = false;
+      if (delay > 0 && query.implicit_handshake) {
+        query.implicit_handshake = false;
+        query.nicegui_e2e_held = 1;  // tells the server's ledger which handshake path this page took
+      }
       const implicit = !!query.implicit_handshake;
       const socket = io.apply(this, arguments);
       if (implicit) socket.io.on('open', () => { state.windows += 1; });
@@ -306,47 +306,9 @@ class Browser:
         """Quit, then make sure every Chrome process the driver started is gone."""
         service = getattr(self.driver, 'service', None)
         process = getattr(service, 'process', None)
-        family = descendants(process.pid) if process is not None else []
+        started = processes.family(process.pid) if process is not None else []
         try:
             self.driver.quit()
         except Exception:  # pylint: disable=broad-except
             pass
-        end_processes(family, grace)
-
-
-def descendants(pid: int) -> list[int]:
-    """All processes below ``pid``, read from /proc (empty where there is no /proc)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path('/proc').glob('[0-9]*/stat'):
-        try:
-            fields = stat.read_text().rsplit(')', 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def end_processes(pids: list[int], grace: float) -> None:
-    """Wait up to ``grace`` seconds for ``pids`` to exit by themselves, then kill the rest."""
-    def alive() -> list[int]:
-        return [pid for pid in pids if Path(f'/proc/{pid}').exists() and not _zombie(pid)]
-    try:
-        wait_for(lambda: not alive(), timeout=grace, what='Chrome to exit')
-    except WaitTimeout:
-        for pid in alive():
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0] == 'Z'
-    except (OSError, IndexError):
-        return False
+        processes.wait_then_kill(started, grace)

@@ -12,13 +12,15 @@ from __future__ import annotations
 import functools
 import inspect
 import urllib.parse
-from typing import Any, Callable, Literal, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
-Mode = Literal['on', 'off', 'bug']
-MODES: tuple[Mode, ...] = ('on', 'off', 'bug')
+from packaging.version import InvalidVersion, Version
 
-NOT_APPLICABLE = 'not applicable'
-"""NiceGUI before 2.11 keeps no per-socket mapping, so neither the bug nor the fix exists there."""
+from .wire import MODES, Guard, Mode
+
+UPSTREAM_GUARD_SINCE = Version('2.11.1')
+"""The first NiceGUI release whose ``handle_disconnect`` returns early for a socket it never mapped."""
 
 
 def tracks_sockets(client_cls: type) -> bool:
@@ -72,22 +74,46 @@ def bug_present(client_cls: type) -> bool:
     return tracks_sockets(client_cls) and not has_upstream_guard(client_cls)
 
 
-def install(client_cls: type, mode: Mode) -> str:
-    """Install ``mode`` on ``client_cls`` and say what was done, in words for the run's header."""
+@dataclass(frozen=True)
+class Fix:
+    """What :func:`install` found and did."""
+    guard: Guard
+    words: str  # for the header and the summary
+    lost_guard: bool = False  # this NiceGUI should carry the upstream guard and does not
+
+
+def should_have_guard(nicegui_version: str) -> bool:
+    """Whether this release should carry the upstream guard; an unreadable version is held to it."""
+    try:
+        return Version(nicegui_version) >= UPSTREAM_GUARD_SINCE
+    except InvalidVersion:
+        return True
+
+
+def install(client_cls: type, mode: Mode, nicegui_version: str) -> Fix:
+    """Install ``mode`` on ``client_cls`` and say what was done.
+
+    ``on`` still tells a regression apart from an old release: where NiceGUI should carry its own guard and
+    the probe finds none, the suite's guard lets the storm run, and ``lost_guard`` makes the verdict fail."""
     if mode not in MODES:
         raise ValueError(f'disconnect fix mode must be one of {", ".join(MODES)}, not {mode!r}')
     if not tracks_sockets(client_cls):
-        return NOT_APPLICABLE
+        return Fix('not applicable', 'not applicable: no per-socket mapping before NiceGUI 2.11')
     guarded = has_upstream_guard(client_cls)
+    lost = not guarded and should_have_guard(nicegui_version)
+    if mode == 'bug':
+        client_cls.handle_disconnect = _unguarded(client_cls.handle_disconnect)
+        return Fix('restored', 'bug restored on purpose (pre-2.11.1 behaviour): #4304 expected')
+    if guarded:
+        return Fix('upstream', 'upstream guard present' + (' (as shipped)' if mode == 'off' else ''))
+    lost_words = f'NiceGUI {nicegui_version} lost its own #4304 guard'
     if mode == 'off':
-        return 'off (upstream guard present)' if guarded else 'off (handler unguarded: #4304 expected)'
-    if mode == 'on':
-        if guarded:
-            return 'upstream guard present'
-        client_cls.handle_disconnect = _guarded(client_cls.handle_disconnect)
-        return 'guard applied'
-    client_cls.handle_disconnect = _unguarded(client_cls.handle_disconnect)
-    return 'bug restored (pre-2.11.1 behaviour)'
+        return Fix('absent', f'as shipped: handler unguarded{f", {lost_words}" if lost else ""}', lost)
+    client_cls.handle_disconnect = _guarded(client_cls.handle_disconnect)
+    if lost:
+        return Fix('applied', f'guard applied by the suite, but {lost_words}', lost)
+    return Fix('applied', f'guard applied by the suite: NiceGUI {nicegui_version} predates the upstream guard '
+                          f'({UPSTREAM_GUARD_SINCE})')
 
 
 def _guarded(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -123,7 +149,11 @@ def dispatch_by_query(get_environ: Callable[[str], Mapping[str, Any]],
     return on_disconnect
 
 
-def client_id_of(environ: Mapping[str, Any]) -> str | None:
-    """The ``client_id`` a NiceGUI page puts in its socket's connect query."""
+def connect_query(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The query a NiceGUI page puts in its socket's connect request (``client_id``, ``implicit_handshake``)."""
     query = urllib.parse.parse_qs(environ.get('asgi.scope', {}).get('query_string', b'').decode())
-    return query.get('client_id', [None])[0]
+    return {key: values[0] for key, values in query.items()}
+
+
+def client_id_of(environ: Mapping[str, Any]) -> str | None:
+    return connect_query(environ).get('client_id')

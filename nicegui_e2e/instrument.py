@@ -17,10 +17,12 @@ from typing import Any, Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .disconnect import client_id_of
+from .disconnect import connect_query
+from .wire import ClientState, Diagnostics, Event, HandshakePath
 
 race_log = logging.getLogger('nicegui_e2e.race')
-DIAGNOSTICS_PATH = '/_nicegui_e2e/diagnostics'
+HELD_MARK = 'nicegui_e2e_held'
+"""The query key the browser hook adds where it turned an implicit handshake into an explicit one."""
 LOOPBACK = {'127.0.0.1', '::1', 'localhost'}
 
 
@@ -28,14 +30,21 @@ class Ledger:
     """What the server saw: one event per lifecycle step, plus counters the verdict reads."""
 
     def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
+        self.events: list[Event] = []
         self.race_hits = 0
         self.handshook: set[str] = set()  # client ids that completed a handshake at least once
         self._lock = threading.Lock()
 
     def record(self, kind: str, **data: Any) -> None:
         with self._lock:
-            self.events.append({'t': time.time(), 'kind': kind, **data})
+            self.events.append(Event(t=time.time(), kind=kind, **data))  # type: ignore[typeddict-item]
+
+
+def handshake_path(query: dict[str, str]) -> HandshakePath:
+    """Which handshake this socket makes, read from its connect query (2.x sends no ``implicit_handshake``)."""
+    if HELD_MARK in query:
+        return 'held'
+    return 'implicit' if query.get('implicit_handshake') == 'true' else 'explicit'
 
 
 def _socket_mapped(instances: dict[str, Any], sid: str) -> bool:
@@ -81,7 +90,8 @@ def instrument(ledger: Ledger, *, client_cls: type, sio: Any, nicegui_module: An
     disconnect_arity = _positional_arity(original_disconnect)
 
     async def on_connect(sid: str, environ: dict[str, Any], *rest: Any) -> Any:
-        ledger.record('connect', sid=sid, client=client_id_of(environ))
+        query = connect_query(environ)
+        ledger.record('connect', sid=sid, client=query.get('client_id'), handshake=handshake_path(query))
         if original_connect is None:
             return None
         result = original_connect(sid, environ, *rest[:_positional_arity(original_connect) - 2])
@@ -119,32 +129,22 @@ def _live_sockets(sio: Any, client_id: str) -> int:
     return sum(1 for sid, _ in sio.manager.get_participants('/', client_id) if sio.manager.is_connected(sid, '/'))
 
 
-def snapshot(ledger: Ledger, *, client_cls: type, sio: Any, since: int = 0) -> dict[str, Any]:
+def snapshot(ledger: Ledger, *, client_cls: type, sio: Any, since: int = 0,
+             reconnect_timeout: float | None = None) -> Diagnostics:
     """The diagnostics the suite reads: live clients, socket mappings, race hits, events since ``since``."""
-    clients = []
+    clients: list[ClientState] = []
     dead_mappings = 0
     for client in list(client_cls.instances.values()):
         mapped = list(getattr(client, '_socket_to_document_id', {}))  # empty before 2.11
         dead_mappings += sum(1 for sid in mapped if not sio.manager.is_connected(sid, '/'))
-        clients.append({
-            'id': client.id,
-            'shared': bool(getattr(client, 'shared', False)),
-            'created': getattr(client, 'created', None),
-            'handshook': client.id in ledger.handshook,
-            'sockets': len(mapped),
-            'live_sockets': _live_sockets(sio, client.id),
-        })
+        clients.append(ClientState(
+            id=client.id, shared=bool(getattr(client, 'shared', False)), created=getattr(client, 'created', None),
+            handshook=client.id in ledger.handshook, sockets=len(mapped), live_sockets=_live_sockets(sio, client.id)))
     with ledger._lock:  # pylint: disable=protected-access
         events = ledger.events[since:]
         total = len(ledger.events)
-    return {
-        'time': time.time(),
-        'clients': clients,
-        'dead_mappings': dead_mappings,
-        'race_hits': ledger.race_hits,
-        'events': events,
-        'event_count': total,
-    }
+    return Diagnostics(time=time.time(), clients=clients, dead_mappings=dead_mappings, race_hits=ledger.race_hits,
+                       events=events, event_count=total, reconnect_timeout=reconnect_timeout)
 
 
 def diagnostics_endpoint(ledger: Ledger, *, client_cls: type, sio: Any,
@@ -153,7 +153,6 @@ def diagnostics_endpoint(ledger: Ledger, *, client_cls: type, sio: Any,
     async def diagnostics(request: Request, since: int = 0) -> JSONResponse:
         if request.client is None or request.client.host not in LOOPBACK:
             return JSONResponse({'detail': 'Not Found'}, status_code=404)
-        data = snapshot(ledger, client_cls=client_cls, sio=sio, since=since)
-        data['reconnect_timeout'] = getattr(config, 'reconnect_timeout', None)
-        return JSONResponse(data)
+        return JSONResponse(snapshot(ledger, client_cls=client_cls, sio=sio, since=since,
+                                     reconnect_timeout=getattr(config, 'reconnect_timeout', None)))
     return diagnostics

@@ -1,114 +1,74 @@
-"""The pytest plugin: options, thin fixtures over the plain objects, a summary, artefacts on failure.
+"""The pytest plugin: settings, thin fixtures over the plain objects, enforced verdicts, a summary, artefacts.
 
-Every option has three spellings, as pytest-base-url does it: a command-line flag, an ini key and an
-environment variable; the flag wins, then the variable, then the ini file, then the default. Fixture names
-follow NiceGUI's own testing plugin where one exists (``main_file`` becomes ``nicegui_e2e_app``).
+Opt-in, as NiceGUI's own testing plugins are: ``-p nicegui_e2e.plugin``, ``pytest_plugins =
+['nicegui_e2e.plugin']`` in a conftest, or ``addopts = -p nicegui_e2e.plugin`` in the ini file. Loading it
+registers options and reads settings, nothing more: no browser is looked up, no signal handler installed and
+nothing of NiceGUI imported until a fixture of ours is first used. Fixture names follow NiceGUI's own plugin
+where one exists (``main_file`` becomes ``nicegui_e2e_app``).
 """
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
+import shutil
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from collections import Counter
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generator, Iterator
 
 import pytest
 
-from . import browser as browser_module
-from . import incident, lifecycle, timeline
+from . import incident, lifecycle, settings, timeline
 from .browser import Browser, BrowserError, BrowserOptions
+from .disconnect import UPSTREAM_GUARD_SINCE, should_have_guard
 from .server import NiceGUIServer, ServerError, ServerOptions
+from .settings import Settings
 from .storm import Cadence
+from .summary import PROPERTY, StormSummary
+from .wire import Mode
 
-PROPERTY = 'nicegui_storm'
 VERSIONED_PACKAGES = ('nicegui', 'starlette', 'fastapi', 'uvicorn', 'python-socketio', 'python-engineio')
+BUILTIN_ALLOWLIST = Path(__file__).with_name('allowlist.toml')
+ARTIFACTS_MARK = '.nicegui-e2e'
+"""Written into the artefacts folder we create; only a folder that has it is cleared at session start."""
 
-
-@dataclass(frozen=True)
-class Option:
-    name: str  # ini key; the flag is --NAME with dashes, the variable NICEGUI_E2E_NAME upper-cased
-    help: str
-    default: str
-
-
-OPTIONS = (
-    Option('app', 'the NiceGUI app file to serve (NiceGUI\'s main_file)', 'apps/multipage.py'),
-    Option('disconnect_fix', 'on: the #4304 guard is installed; off: as shipped; bug: pre-2.11.1 behaviour', 'on'),
-    Option('storm_count', 'navigations per storm', '30'),
-    Option('storm_cadence', 'pause between navigations: 150, 0-400, sweep:0-400 or connect', 'connect'),
-    Option('handshake_delay_ms', 'browser fault: hold the handshake back this long after connect', '1000'),
-    Option('server_handshake_delay_ms', 'server fault: delay handshake processing this long', '0'),
-    Option('server_host', 'address the server binds (loopback unless you ask otherwise)', '127.0.0.1'),
-    Option('chromedriver', 'chromedriver to use (default: found on PATH, offline)', ''),
-    Option('chrome_binary', 'Chrome or Chromium binary (default: the headless shell where installed, '
-                           'else Chrome found on PATH)', ''),
-    Option('allowlist', 'TOML file of incident signatures allowed to pass', 'allowlist.toml'),
-    Option('artifacts', 'folder for failure artefacts (per test, xdist-safe)', 'artifacts'),
-    Option('storm_seed', 'seed for jittered cadences (default: a new one per run, shown in the header)', ''),
-    Option('report', 'write every storm of the run as JSON to this file (the matrix report reads it)', ''),
-)
-
-
-def _flag(option: Option) -> str:
-    return '--' + option.name.replace('_', '-')
-
-
-def _env(option: Option) -> str:
-    return 'NICEGUI_E2E_' + option.name.upper()
+SETTINGS = pytest.StashKey[Settings]()
+SEED = pytest.StashKey[int]()
+COLLECTOR = pytest.StashKey['StormCollector']()
+STORMS = pytest.StashKey[list[lifecycle.StormReport]]()
+BROWSER = pytest.StashKey[Browser]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup('nicegui-e2e', 'NiceGUI end-to-end connection lifecycle')
-    for option in OPTIONS:
-        group.addoption(_flag(option), dest=f'nicegui_e2e_{option.name}', default=None,
-                        help=f'{option.help} (env {_env(option)}, ini nicegui_e2e_{option.name}; '
-                             f'default {option.default or "none"})')
-        parser.addini(f'nicegui_e2e_{option.name}', option.help, default=option.default)
-    group.addoption('--headed', action='store_true', default=False, help='show the browser window')
-
-
-def setting(config: pytest.Config, name: str) -> str:
-    option = next(o for o in OPTIONS if o.name == name)
-    value = config.getoption(f'nicegui_e2e_{name}')
-    if value is None:
-        value = os.environ.get(_env(option))
-    if value is None:
-        value = config.getini(f'nicegui_e2e_{name}')
-    return str(value)
-
-
-def _int_setting(config: pytest.Config, name: str) -> int:
-    value = setting(config, name)
-    try:
-        return int(value)
-    except ValueError:
-        raise pytest.UsageError(f'{_flag(next(o for o in OPTIONS if o.name == name))} wants a whole number, '
-                                f'not {value!r}') from None
+    for spec in settings.SPECS:
+        help_text = (f'{spec.help} (env {settings.env(spec.name)}, ini {settings.ini(spec.name)}; '
+                     f'default {spec.default or "none"})')
+        if spec.switch:
+            group.addoption(settings.flag(spec.name), dest=settings.ini(spec.name), action='store_const',
+                            const='on', default=None, help=help_text)
+        else:
+            group.addoption(settings.flag(spec.name), dest=settings.ini(spec.name), default=None, help=help_text)
+        parser.addini(settings.ini(spec.name), spec.help, default='')
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line('markers', 'storm: a navigation storm against a real NiceGUI server')
-    if setting(config, 'disconnect_fix') not in ('on', 'off', 'bug'):
-        raise pytest.UsageError('--disconnect-fix must be on, off or bug')
     try:
-        Cadence.parse(setting(config, 'storm_cadence'))
-    except ValueError as error:
-        raise pytest.UsageError(str(error)) from None
-    for name in ('storm_count', 'handshake_delay_ms', 'server_handshake_delay_ms'):
-        _int_setting(config, name)
+        config.stash[SETTINGS] = settings.read(config)
+    except settings.SettingError as error:
+        raise pytest.UsageError(f'nicegui-e2e: {error}') from None
+    config.addinivalue_line('markers', 'storm: a navigation storm against a real NiceGUI server')
     config.stash[SEED] = _seed(config)
+    config.stash[COLLECTOR] = StormCollector()
+    config.pluginmanager.register(config.stash[COLLECTOR], 'nicegui_e2e_collector')
     if config.pluginmanager.hasplugin('xdist'):
         config.pluginmanager.register(XdistSeed(config), 'nicegui_e2e_xdist')
-    _teardown_on_sigterm()
-
-
-SEED = pytest.StashKey[int]()
+    if not hasattr(config, 'workerinput'):
+        _clear_artifacts(_artifacts_root(config))
 
 
 def _seed(config: pytest.Config) -> int:
@@ -117,9 +77,8 @@ def _seed(config: pytest.Config) -> int:
     workerinput = getattr(config, 'workerinput', None)
     if workerinput is not None and 'nicegui_e2e_seed' in workerinput:
         return int(workerinput['nicegui_e2e_seed'])
-    if setting(config, 'storm_seed'):
-        return _int_setting(config, 'storm_seed')
-    return random.randrange(1, 1_000_000)
+    chosen = config.stash[SETTINGS].storm_seed
+    return chosen if chosen is not None else random.randrange(1, 1_000_000)
 
 
 class XdistSeed:
@@ -132,9 +91,20 @@ class XdistSeed:
         node.workerinput['nicegui_e2e_seed'] = self.config.stash[SEED]
 
 
+def _artifacts_root(config: pytest.Config) -> Path:
+    return Path(config.rootpath) / config.stash[SETTINGS].artifacts
+
+
+def _clear_artifacts(root: Path) -> None:
+    """Artefacts describe this run only; a folder we did not create is never touched."""
+    if (root / ARTIFACTS_MARK).is_file():
+        shutil.rmtree(root)
+
+
 def _teardown_on_sigterm() -> None:
     """A CI runner or ``timeout`` ends pytest with SIGTERM, which skips every finalizer and leaves Chrome and
-    the servers running; as an interrupt it runs them, as Ctrl-C does."""
+    the servers running; as an interrupt it runs them, as Ctrl-C does. Installed when a fixture of ours
+    starts something, never merely because the plugin is loaded."""
     if threading.current_thread() is not threading.main_thread():
         return
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
@@ -153,30 +123,36 @@ def versions() -> dict[str, str]:
     return found
 
 
+def fix_forecast(mode: Mode, nicegui_version: str | None) -> str:
+    """What the servers will do to NiceGUI's disconnect handler, said before any starts (each server still
+    probes the handler itself and its storms say what it found)."""
+    if mode == 'off':
+        return 'off: NiceGUI as shipped; a #4304 KeyError fails the storm'
+    if mode == 'bug':
+        return 'bug: the pre-2.11.1 lookup put back on purpose; every storm that hits the race must show #4304'
+    if nicegui_version and not should_have_guard(nicegui_version):
+        return (f'on: NiceGUI {nicegui_version} predates the upstream #4304 guard ({UPSTREAM_GUARD_SINCE}); '
+                'the suite patches handle_disconnect in the servers it starts')
+    return 'on: the suite guards handle_disconnect only where NiceGUI lacks the guard, and fails the storm ' \
+           'where a NiceGUI that should have it does not'
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    chosen = config.stash[SETTINGS]
     found = versions()
-    try:
-        choice = browser_module.resolve(setting(config, 'chromedriver') or None,
-                                        setting(config, 'chrome_binary') or None,
-                                        headed=bool(config.getoption('headed')))
-        driver = f'chromedriver {choice.driver} ({choice.source}), browser {choice.binary}'
-    except BrowserError as error:
-        driver = f'no browser: {error}'
+    changed = ', '.join(f'{name}={value} ({source})' for name, (value, source) in chosen.changed().items())
     return [
         'nicegui-e2e: ' + ', '.join(f'{k} {v}' for k, v in found.items()),
-        f'nicegui-e2e: disconnect fix {setting(config, "disconnect_fix")}, cadence {setting(config, "storm_cadence")}, '
-        f'{setting(config, "storm_count")} navigations per storm, handshake delay browser '
-        f'{setting(config, "handshake_delay_ms")} ms / server {setting(config, "server_handshake_delay_ms")} ms',
-        f'nicegui-e2e: {driver}',
-        f'nicegui-e2e: storm seed {config.stash[SEED]} (repeat with --storm-seed {config.stash[SEED]})',
+        f'nicegui-e2e: disconnect fix {fix_forecast(chosen.disconnect_fix, found.get("nicegui"))}',
+        f'nicegui-e2e: settings not at their default: {changed or "none"}',
+        f'nicegui-e2e: storm seed {config.stash[SEED]} (repeat with {settings.flag("storm_seed")} '
+        f'{config.stash[SEED]})',
     ]
 
 
-def _resolve_app(config: pytest.Config, app: str | os.PathLike[str]) -> Path:
-    path = Path(app)
-    if not path.is_absolute():
-        path = Path(config.rootpath) / path
-    return path
+def _resolve_path(config: pytest.Config, path: str | Path) -> Path:
+    resolved = Path(path)
+    return resolved if resolved.is_absolute() else Path(config.rootpath) / resolved
 
 
 def _attempt(action: Callable[[], Any], expected: type[Exception]) -> str:
@@ -193,26 +169,33 @@ ServerFactory = Callable[..., NiceGUIServer]
 
 
 @pytest.fixture(scope='session')
-def nicegui_e2e_app(pytestconfig: pytest.Config) -> Path:
-    """The app file under test (NiceGUI's ``main_file``)."""
-    return _resolve_app(pytestconfig, setting(pytestconfig, 'app'))
+def nicegui_e2e_settings(pytestconfig: pytest.Config) -> Settings:
+    """The run's settings, read once from flags, environment and ini file."""
+    return pytestconfig.stash[SETTINGS]
 
 
 @pytest.fixture(scope='session')
-def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_app: Path,
+def nicegui_e2e_app(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings) -> Path:
+    """The app file under test (NiceGUI's ``main_file``)."""
+    return _resolve_path(pytestconfig, nicegui_e2e_settings.app)
+
+
+@pytest.fixture(scope='session')
+def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings, nicegui_e2e_app: Path,
                            tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
     """Servers by configuration, started on first use and kept for the session (one set per xdist worker)."""
+    _teardown_on_sigterm()
+    chosen = nicegui_e2e_settings
     servers: dict[tuple[Any, ...], NiceGUIServer] = {}
 
-    def factory(app: str | os.PathLike[str] | None = None, *, disconnect_fix: str | None = None,
+    def factory(app: str | Path | None = None, *, disconnect_fix: Mode | None = None,
                 server_handshake_delay_ms: int | None = None, reconnect_timeout: float | None = None,
                 ) -> NiceGUIServer:
         options = ServerOptions(
-            app=_resolve_app(pytestconfig, app) if app is not None else nicegui_e2e_app,
-            host=setting(pytestconfig, 'server_host'),
-            disconnect_fix=disconnect_fix or setting(pytestconfig, 'disconnect_fix'),
+            app=_resolve_path(pytestconfig, app) if app is not None else nicegui_e2e_app,
+            host=chosen.server_host, disconnect_fix=disconnect_fix or chosen.disconnect_fix,
             handshake_delay=(server_handshake_delay_ms if server_handshake_delay_ms is not None
-                             else _int_setting(pytestconfig, 'server_handshake_delay_ms')) / 1000,
+                             else chosen.server_handshake_delay_ms) / 1000,
             reconnect_timeout=reconnect_timeout)
         key = (options.app, options.host, options.disconnect_fix, options.handshake_delay, reconnect_timeout)
         server = servers.get(key)
@@ -239,105 +222,103 @@ def nicegui_server(nicegui_server_factory: ServerFactory) -> NiceGUIServer:
 
 
 @pytest.fixture(scope='session')
-def nicegui_browser(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+def nicegui_browser(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     """One headless Chrome per session (per xdist worker), reset before each storm."""
-    options = BrowserOptions(driver=setting(pytestconfig, 'chromedriver') or None,
-                             binary=setting(pytestconfig, 'chrome_binary') or None,
-                             headed=bool(pytestconfig.getoption('headed')),
-                             handshake_delay_ms=_int_setting(pytestconfig, 'handshake_delay_ms'))
+    _teardown_on_sigterm()
+    chosen = nicegui_e2e_settings
+    options = BrowserOptions(driver=chosen.chromedriver or None, binary=chosen.chrome_binary or None,
+                             headed=chosen.headed, handshake_delay_ms=chosen.handshake_delay_ms)
     started: list[Browser] = []
     problem = _attempt(lambda: started.append(Browser(options, tmp_path_factory.mktemp('chrome'))), BrowserError)
     if problem:
         pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
-    browser = started[0]
     try:
-        yield browser
+        yield started[0]
     finally:
-        browser.quit()
+        started[0].quit()
 
 
 @pytest.fixture(scope='session')
-def nicegui_allowlist(pytestconfig: pytest.Config) -> list[incident.AllowEntry]:
-    path = Path(pytestconfig.rootpath) / setting(pytestconfig, 'allowlist')
-    if not path.exists() and setting(pytestconfig, 'allowlist') == 'allowlist.toml':
-        return []
-    entries: list[list[incident.AllowEntry]] = []
-    problem = _attempt(lambda: entries.append(incident.load_allowlist(path)), incident.AllowListError)
-    if problem:
-        pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
-    return entries[0]
+def nicegui_allowlist(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings) -> list[incident.AllowEntry]:
+    """The built-in allow-list, plus the user's file where one is named."""
+    paths = [BUILTIN_ALLOWLIST]
+    if nicegui_e2e_settings.allowlist:
+        paths.append(_resolve_path(pytestconfig, nicegui_e2e_settings.allowlist))
+    entries: list[incident.AllowEntry] = []
+    for path in paths:
+        problem = _attempt(lambda path=path: entries.extend(incident.load_allowlist(path)),  # type: ignore[misc]
+                           incident.AllowListError)
+        if problem:
+            pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
+    return entries
 
 
 StormRunner = Callable[..., lifecycle.StormReport]
 
 
 @pytest.fixture
-def nicegui_storm(request: pytest.FixtureRequest, nicegui_server_factory: ServerFactory,
-                  nicegui_browser: Browser, nicegui_allowlist: list[incident.AllowEntry]) -> StormRunner:
-    """Run a storm and get its judged report; the report also lands in the summary and, on failure, in
-    the artefacts."""
-    config = request.config
-    reports: list[lifecycle.StormReport] = []
-    request.node.nicegui_e2e_reports = reports
-    request.node.nicegui_e2e_browser = nicegui_browser
+def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings,
+                  nicegui_server_factory: ServerFactory, nicegui_browser: Browser,
+                  nicegui_allowlist: list[incident.AllowEntry]) -> StormRunner:
+    """Run a storm and get its judged report. Its verdict is enforced when the test ends, whether or not the
+    test called ``report.check()``; the report also lands in the summary and, on failure, in the artefacts."""
+    chosen = nicegui_e2e_settings
+    reports: list[lifecycle.StormReport] = []  # this attempt's: a rerun starts afresh
+    request.node.stash[STORMS] = reports
+    request.node.stash[BROWSER] = nicegui_browser
 
     def run(scenario: str, *, count: int | None = None, cadence: str | None = None,
             server: NiceGUIServer | None = None, expect_race: bool = True,
             handshake_delay_ms: int | None = None) -> lifecycle.StormReport:
-        delay = handshake_delay_ms if handshake_delay_ms is not None else _int_setting(config, 'handshake_delay_ms')
+        delay = handshake_delay_ms if handshake_delay_ms is not None else chosen.handshake_delay_ms
         if delay != nicegui_browser.options.handshake_delay_ms:
             nicegui_browser.set_handshake_delay(delay)
         report = lifecycle.run(
             server or nicegui_server_factory(), nicegui_browser, scenario,
-            count=count if count is not None else _int_setting(config, 'storm_count'),
-            cadence=Cadence.parse(cadence or setting(config, 'storm_cadence')),
+            count=count if count is not None else chosen.storm_count,
+            cadence=Cadence.parse(cadence) if cadence is not None else chosen.storm_cadence,
             expect_race=expect_race, allowlist=nicegui_allowlist, versions=versions(),
-            seed=config.stash[SEED])
+            seed=request.config.stash[SEED])
         reports.append(report)
-        request.node.user_properties.append((PROPERTY, json.dumps(_summary_data(report))))
         return report
     return run
 
 
-def _summary_data(report: lifecycle.StormReport) -> dict[str, Any]:
-    e = report.evidence
-    return {
-        'line': report.line, 'nicegui': report.server_info.get('nicegui'), 'fix': report.server_info.get('fix'),
-        'mode': report.server_info.get('disconnect_fix'), 'bug_present': report.server_info.get('bug_present'),
-        'scenario': e.scenario, 'cadence': e.cadence, 'expects_4304': report.expects_4304,
-        'navigations': e.navigations, 'race_hits': e.race_hits, 'keyerrors': e.keyerrors,
-        'other_errors': len(e.judged.failing) - len(e.judged.issue_4304), 'allowed': len(e.judged.allowed),
-        'unconnected': e.unconnected,
-        'leaked': e.leaked_clients + e.dead_mappings, 'seconds': round(e.seconds, 2),
-        'signatures': {name: list(v) for name, v in e.judged.signature_counts().items()},
-        'allowed_by': sorted({entry.signature for _, entry in e.judged.allowed}),
-        'live_entries': sorted({entry.signature for entry in e.judged.live}),
-        'failures': report.verdict.failures, 'notes': report.verdict.notes,
-    }
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Enforce every storm's verdict when the test ends, and hand each storm's record to the summary."""
+    try:
+        result = yield
+    finally:
+        reports = item.stash.get(STORMS, [])
+        unchecked = [report for report in reports if not report.inspected and report.problems()]
+        reruns = item.config.stash[COLLECTOR].failed_attempts[item.nodeid]
+        item.user_properties[:] = [p for p in item.user_properties if p[0] != PROPERTY]  # an earlier attempt's
+        for report in reports:
+            item.user_properties.append((PROPERTY, StormSummary.of(report, item.nodeid, reruns).to_json()))
+    if unchecked:
+        pytest.fail('\n'.join(f'{report.line}: ' + '; '.join(report.problems()) for report in unchecked),
+                    pytrace=False)
+    return result
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
-    reports = getattr(item, 'nicegui_e2e_reports', None)
-    if reports and report.when == 'call' and report.failed:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    storms = item.stash.get(STORMS, [])
+    if storms and report.when == 'call' and report.failed:
         folder = _artifact_folder(item)
-        _write_artifacts(folder, reports, getattr(item, 'nicegui_e2e_browser', None))
+        _write_artifacts(folder, storms, item.stash.get(BROWSER, None))
         report.sections.append(('nicegui-e2e artefacts', str(folder)))
-
-
-def _write_run_report(path: Path, rows: list[tuple[str, str, dict[str, Any]]], stale: list[str]) -> None:
-    """One JSON file per run: what the matrix report turns into a table."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {'versions': versions(), 'python': sys.version.split()[0], 'stale_allow_entries': stale,
-            'storms': [{'nodeid': nodeid, 'outcome': outcome, **data} for nodeid, outcome, data in rows]}
-    path.write_text(json.dumps(data, indent=1), encoding='utf-8')
+    return report
 
 
 def _artifact_folder(item: pytest.Item) -> Path:
-    name = re.sub(r'[^\w.-]+', '_', item.nodeid).strip('_')[:180]
-    folder = Path(item.config.rootpath) / setting(item.config, 'artifacts') / name
+    root = _artifacts_root(item.config)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / ARTIFACTS_MARK).touch()
+    folder = root / re.sub(r'[^\w.-]+', '_', item.nodeid).strip('_')[:180]
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -353,36 +334,80 @@ def _write_artifacts(folder: Path, reports: list[lifecycle.StormReport], browser
         (folder / f'{prefix}-events.json').write_text(json.dumps(report.events, indent=1), encoding='utf-8')
         (folder / f'{prefix}-timeline.svg').write_text(timeline.render(report), encoding='utf-8')
         (folder / f'{prefix}-verdict.txt').write_text(
-            '\n'.join([report.line, *report.verdict.failures, *report.verdict.notes]) + '\n', encoding='utf-8')
+            '\n'.join([report.line, *report.problems(), *report.verdict.notes]) + '\n', encoding='utf-8')
     if browser is not None:
         browser.screenshot(folder / 'screenshot.png')
 
 
+class StormCollector:
+    """Gathers every storm's record from the test reports (an xdist worker's arrive at the controller too)."""
+
+    def __init__(self) -> None:
+        self.summaries: list[StormSummary] = []
+        self.failed_attempts: Counter[str] = Counter()  # nodeid -> earlier attempts whose storms failed
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """A rerun attempt (pytest-rerunfailures) is counted where its storms failed; the attempt that
+        stands carries the count in its records, so junit says so too."""
+        if report.when != 'call':
+            return
+        records = [StormSummary.from_json(value) for name, value in report.user_properties if name == PROPERTY]
+        outcome = _outcome(report)
+        if outcome == 'rerun':
+            self.failed_attempts[report.nodeid] += any(record.failures for record in records)
+        else:
+            self.summaries += [record.at(report.nodeid, outcome) for record in records]
+
+    @property
+    def hidden_by_rerun(self) -> list[StormSummary]:
+        """Storms that passed only on a rerun: a race that shows once is a bug, so the run still fails."""
+        return [s for s in self.summaries if s.reruns and s.outcome in ('passed', 'xpassed')]
+
+
+def _outcome(report: pytest.TestReport) -> str:
+    if hasattr(report, 'wasxfail'):
+        return 'xfailed' if report.skipped else 'xpassed'
+    return report.outcome
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    collector = session.config.stash.get(COLLECTOR, None)
+    controller = not hasattr(session.config, 'workerinput')
+    if controller and collector and collector.hidden_by_rerun and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _write_run_report(path: Path, summaries: list[StormSummary], stale: list[str]) -> None:
+    """One JSON file per run: what the matrix report turns into a table."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {'versions': versions(), 'python': sys.version.split()[0], 'stale_allow_entries': stale,
+            'storms': [json.loads(summary.to_json()) for summary in summaries]}
+    path.write_text(json.dumps(data, indent=1), encoding='utf-8')
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    rows = []
-    used: set[str] = set()
-    live: set[str] = set()
-    for outcome in ('passed', 'failed', 'error', 'xfailed', 'xpassed'):
-        for report in terminalreporter.stats.get(outcome, []):
-            for name, value in getattr(report, 'user_properties', []):
-                if name == PROPERTY and getattr(report, 'when', 'call') == 'call':
-                    data = json.loads(value)
-                    rows.append((report.nodeid, outcome, data))
-                    used.update(data['allowed_by'])
-                    live.update(data['live_entries'])
-    if not rows:
+    collector = config.stash[COLLECTOR]
+    summaries = collector.summaries
+    if not summaries:
         return
-    if setting(config, 'report'):
-        _write_run_report(Path(setting(config, 'report')), rows, sorted(live - used))
+    used = {signature for s in summaries for signature in s.allowed_by}
+    stale = sorted({signature for s in summaries for signature in s.live_entries} - used)
+    if config.stash[SETTINGS].report:
+        _write_run_report(_resolve_path(config, config.stash[SETTINGS].report), summaries, stale)
     write = terminalreporter.write_line
     terminalreporter.section('nicegui-e2e storms')
-    for nodeid, outcome, data in rows:
-        write(f'{outcome.upper():7} {nodeid}')
-        write(f'        NiceGUI {data["nicegui"]}, fix: {data["fix"]}')
-        write(f'        {data["line"]}')
-        for signature, (count, allowed) in sorted(data['signatures'].items()):
+    for s in summaries:
+        write(f'{s.outcome.upper():7} {s.nodeid}  [{s.verdict}]')
+        write(f'        NiceGUI {s.nicegui}, fix: {s.fix}')
+        write(f'        {s.line}')
+        for signature, (count, allowed) in sorted(s.signatures.items()):
             write(f'        {count:4d} x {signature}{"  (allowed)" if allowed else ""}')
-        for note in data['notes']:
+        for failure in s.failures:
+            write(f'        failed: {failure}')
+        for note in s.notes:
             write(f'        note: {note}')
-    for signature in sorted(live - used):
+        if s.reruns:
+            write(f'        failed in {s.reruns} earlier attempt(s): a race that shows once is a bug, the run fails')
+    for signature in stale:
         write(f'stale allow-list entry (matched nothing in this run): {signature}')

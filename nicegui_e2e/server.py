@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import urllib.error
@@ -16,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import bootstrap
-from .instrument import DIAGNOSTICS_PATH
+from . import processes
 from .records import read_records
 from .waiting import WaitTimeout, wait_for
+from .wire import DIAGNOSTICS_PATH, ENV, BootSettings, Diagnostics, Mode, ServerInfo
 
 
 class ServerError(RuntimeError):
@@ -32,7 +31,7 @@ class ServerOptions:
     app: Path
     host: str = '127.0.0.1'
     port: int = 0
-    disconnect_fix: str = 'on'
+    disconnect_fix: Mode = 'on'
     handshake_delay: float = 0.0
     reconnect_timeout: float | None = None
     ready_path: str = '/'
@@ -46,12 +45,19 @@ class NiceGUIServer:
     def __init__(self, options: ServerOptions, run_dir: Path) -> None:
         self.options = options
         self.run_dir = run_dir
-        self.info: dict[str, Any] = {}
+        self._info: ServerInfo | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
+    def info(self) -> ServerInfo:
+        """What the server published about itself once it bound its port."""
+        if self._info is None:
+            raise ServerError(f'the server for {self.options.app.name} has not published its address yet')
+        return self._info
+
+    @property
     def base_url(self) -> str:
-        host = self.info.get('host', self.options.host)
+        host = self.info['host']
         return f'http://{f"[{host}]" if ":" in host else host}:{self.info["port"]}'
 
     def url(self, path: str = '/') -> str:
@@ -61,19 +67,19 @@ class NiceGUIServer:
         if not self.options.app.is_file():
             raise ServerError(f'app file not found: {self.options.app}')
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        settings = bootstrap.Settings(
+        settings = BootSettings(
             app=str(self.options.app.resolve()), run_dir=str(self.run_dir.resolve()), host=self.options.host,
-            port=self.options.port, disconnect_fix=self.options.disconnect_fix,  # type: ignore[arg-type]
+            port=self.options.port, disconnect_fix=self.options.disconnect_fix,
             handshake_delay=self.options.handshake_delay, reconnect_timeout=self.options.reconnect_timeout)
         # NiceGUI switches to its own test mode when it sees pytest's variables; this server is a real one
         env = {key: value for key, value in os.environ.items() if not key.startswith('PYTEST_')}
-        env.update({bootstrap.ENV: settings.to_env(), 'PYTHONUNBUFFERED': '1'})
+        env.update({ENV: settings.to_env(), 'PYTHONUNBUFFERED': '1'})
         with open(self.run_dir / 'stdout.log', 'ab') as out, open(self.run_dir / 'stderr.log', 'ab') as err:
             self._process = subprocess.Popen(  # pylint: disable=consider-using-with
                 [self.options.python, '-m', 'nicegui_e2e.bootstrap'], stdout=out, stderr=err,
                 stdin=subprocess.DEVNULL, env=env, cwd=self.options.app.parent, start_new_session=True)
         try:
-            self.info = self._wait(self._published, f'{self.options.app.name} to bind its port')
+            self._info = self._wait(self._published, f'{self.options.app.name} to bind its port')
             self._wait(self._answers, f'{self.url(self.options.ready_path)} to answer 200')
         except BaseException:
             self.stop()
@@ -90,9 +96,9 @@ class NiceGUIServer:
         except WaitTimeout as error:
             raise ServerError(f'server not ready: {error}; last log lines: {self.log_tail()}') from None
 
-    def _published(self) -> dict[str, Any] | None:
+    def _published(self) -> ServerInfo | None:
         path = self.run_dir / 'server.json'
-        return json.loads(path.read_text(encoding='utf-8')) if path.exists() else None
+        return json.loads(path.read_text(encoding='utf-8')) if path.exists() else None  # type: ignore[no-any-return]
 
     def _answers(self) -> bool:
         try:
@@ -125,9 +131,9 @@ class NiceGUIServer:
         tail = [line for line in self.stderr().splitlines() if line.strip()][-lines:]
         return ' | '.join(tail) or '(nothing on stderr)'
 
-    def diagnostics(self, since: int = 0) -> dict[str, Any]:
+    def diagnostics(self, since: int = 0) -> Diagnostics:
         with urllib.request.urlopen(f'{self.url(DIAGNOSTICS_PATH)}?since={since}', timeout=10) as response:
-            return json.loads(response.read())
+            return json.loads(response.read())  # type: ignore[no-any-return]
 
     @property
     def running(self) -> bool:
@@ -138,31 +144,14 @@ class NiceGUIServer:
         process, self._process = self._process, None
         if process is None:
             return
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
-            try:
-                os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                process.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        _reap_group(process.pid)
+        processes.end_group(process.pid, grace)
+        process.poll()  # the Popen object learns that its child is gone
 
     def __enter__(self) -> NiceGUIServer:
         return self.start()
 
     def __exit__(self, *_: object) -> None:
         self.stop()
-
-
-def _reap_group(pgid: int) -> None:
-    """Children that outlived the leader (a multiprocessing helper, say) go too."""
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _read(path: Path) -> str:

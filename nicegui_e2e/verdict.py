@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from .incident import Judged
+
+HELD_NOTE = ("the hold-back turned this NiceGUI's implicit handshake into the explicit one it keeps for prefetched "
+             'pages: these race hits are the ones prefetched pages meet')
 
 
 @dataclass
@@ -26,6 +30,8 @@ class Evidence:
     page_problem: str = ''
     console_severe: list[str] = field(default_factory=list)
     console_allowed: int = 0
+    handshake_paths: Mapping[str, int] = field(default_factory=dict)  # connects of the storm by handshake path
+    lost_guard: bool = False  # NiceGUI should carry its own #4304 guard and the server found none
 
     @property
     def keyerrors(self) -> int:
@@ -42,9 +48,23 @@ class Verdict:
         return not self.failures
 
 
+def handshake_label(paths: Mapping[str, int]) -> str:
+    """Which handshake path the storm's pages took, in the words the storm line uses ('' where unknown)."""
+    words = {'explicit': 'explicit handshake', 'implicit': 'implicit handshake',
+             'held': 'handshake held: implicit made explicit'}
+    used = {path: count for path, count in paths.items() if count}
+    if len(used) == 1:
+        return words[next(iter(used))]
+    return ', '.join(f'{count} {path}' for path, count in sorted(used.items()))
+
+
 def judge_storm(e: Evidence) -> Verdict:
     failures: list[str] = []
     notes: list[str] = []
+    if e.lost_guard:
+        failures.append('NiceGUI lost its #4304 guard: handle_disconnect looks up sockets it never mapped, as '
+                        '2.11.0 did (upstream guards it since 2.11.1); the suite applied its own so that the '
+                        'storm could run')
     if e.keyerrors:
         failures.append(f'#4304: {e.keyerrors} KeyError(s) in handle_disconnect '
                         f'({len(e.judged.issue_4304)} in records, {e.keyerrors_raw} in raw text)')
@@ -68,6 +88,8 @@ def judge_storm(e: Evidence) -> Verdict:
         notes.append(f'{e.missed} step(s) could not be taken')
     if e.judged.allowed:
         notes.append(f'{len(e.judged.allowed)} allow-listed incident(s)')
+    if e.handshake_paths.get('held'):
+        notes.append(HELD_NOTE)
     return Verdict(failures, notes)
 
 
@@ -75,6 +97,7 @@ def figures(e: Evidence) -> str:
     """The one line a storm prints."""
     hits = 'n/a' if e.race_hits is None else str(e.race_hits)
     rate = '' if not e.race_hits or not e.departures else f' ({100 * e.race_hits / e.departures:.0f}% of departures)'
-    return (f'{e.scenario} @ {e.cadence}: {e.navigations} navigations, {hits} race hits{rate}, '
+    path = handshake_label(e.handshake_paths)
+    return (f'{e.scenario} @ {e.cadence}{f" [{path}]" if path else ""}: {e.navigations} navigations, {hits} race hits{rate}, '
             f'{e.keyerrors} KeyErrors, {len(e.judged.failing) - len(e.judged.issue_4304)} other errors, '
             f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients, {e.seconds:.1f} s')

@@ -47,23 +47,21 @@ def test_mismatched_driver_is_one_line():
             version_of=versions({'/d': 'ChromeDriver 120.0.1.2', '/b': 'Chromium 156.0.8078.73'}), fallbacks=[])
 
 
-def test_explicit_driver_wins(tmp_path, monkeypatch):
+def test_explicit_driver_wins(tmp_path):
     driver = tmp_path / 'chromedriver'
     driver.write_text('#!/bin/sh\n')
     driver.chmod(0o755)
-    monkeypatch.setenv('NICEGUI_E2E_CHROMEDRIVER', str(driver))
-    choice = browser.resolve(which=fake_which({'chromedriver': '/elsewhere'}), version_of=lambda _: '', fallbacks=[])
+    choice = browser.resolve(str(driver), which=fake_which({'chromedriver': '/elsewhere'}), version_of=lambda _: '',
+                             fallbacks=[])
     assert (choice.driver, choice.source) == (str(driver), 'explicit')
 
 
-def test_missing_explicit_driver_is_named(monkeypatch):
-    monkeypatch.delenv('NICEGUI_E2E_CHROMEDRIVER', raising=False)
+def test_missing_explicit_driver_is_named():
     with pytest.raises(browser.BrowserError, match='not found or not executable: /nope'):
         browser.resolve('/nope', which=fake_which({}), fallbacks=[])
 
 
-def test_network_fallbacks_are_tried_in_order_only_without_a_local_driver(monkeypatch):
-    monkeypatch.delenv('NICEGUI_E2E_CHROMEDRIVER', raising=False)
+def test_network_fallbacks_are_tried_in_order_only_without_a_local_driver():
     tried = []
 
     def failing(name):
@@ -80,8 +78,7 @@ def test_network_fallbacks_are_tried_in_order_only_without_a_local_driver(monkey
     assert 'Selenium Manager: ConnectionError: network unreachable' in message
 
 
-def test_a_working_fallback_is_used(monkeypatch):
-    monkeypatch.delenv('NICEGUI_E2E_CHROMEDRIVER', raising=False)
+def test_a_working_fallback_is_used():
     choice = browser.resolve(which=fake_which({'chromium': '/b'}), fallbacks=[('Selenium Manager', lambda: '/cache/d')])
     assert (choice.driver, choice.source) == ('/cache/d', 'Selenium Manager')
 

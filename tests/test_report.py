@@ -1,4 +1,5 @@
 """The matrix report and the storm timeline, from plain data."""
+import dataclasses
 import json
 import xml.etree.ElementTree as ET
 
@@ -6,35 +7,60 @@ from nicegui_e2e import report, timeline
 from nicegui_e2e.incident import Judged
 from nicegui_e2e.lifecycle import StormReport
 from nicegui_e2e.storm import Navigation, StormResult
+from nicegui_e2e.summary import StormSummary
 from nicegui_e2e.verdict import Evidence, judge_storm
 
 
-def storm(outcome='passed', **data):
-    base = {'nodeid': 'e2e/t.py::x', 'outcome': outcome, 'nicegui': '2.11.0', 'mode': 'on', 'scenario': 'get',
-            'cadence': 'connect', 'navigations': 30, 'race_hits': 29, 'keyerrors': 0, 'leaked': 0,
-            'signatures': {}, 'expects_4304': False}
-    base.update(data)
-    return base
+def storm(outcome='passed', **changes):
+    base = StormSummary(
+        scenario='get', cadence='connect', handshake='explicit handshake', line='get @ connect: ...',
+        nicegui='2.11.0', mode='on', guard='applied', fix='guard applied', lost_guard=False, bug_present=False,
+        expects_4304=False, navigations=30, departures=29, race_hits=29, keyerrors=0, other_errors=0, allowed=0,
+        unconnected=0, leaked=0, seconds=4.0, signatures={}, allowed_by=[], live_entries=[], failures=[], notes=[],
+        nodeid='e2e/t.py::x', outcome=outcome)
+    return json.loads(dataclasses.replace(base, **changes).to_json())
+
+
+def write_cell(folder, name, storms):
+    folder.mkdir(exist_ok=True)
+    (folder / f'{name}.json').write_text(json.dumps({'versions': {'starlette': '0.45.3'}, 'storms': storms}))
 
 
 def test_cells_become_rows_with_verdicts_in_words(tmp_path):
     cells = tmp_path / 'cells'
-    cells.mkdir()
-    (cells / 'ng2110-nofix.json').write_text(json.dumps({'versions': {'starlette': '0.45.3'}, 'storms': [
-        storm(mode='off', keyerrors=9, expects_4304=True,
-              signatures={'KeyError in handle_disconnect (#4304)': [9, False]}),
-        storm(outcome='failed', signatures={'RuntimeError@starlette.middleware.base:call_next': [3, True]}),
+    bug = dict(mode='off', guard='absent', bug_present=True, keyerrors=9,
+               signatures={'KeyError in handle_disconnect (#4304)': [9, False]})
+    write_cell(cells, 'ng2110-nofix', [
+        storm('failed', failures=['#4304: 9 KeyError(s) in handle_disconnect'], **bug),
+        storm('failed', signatures={'RuntimeError@starlette.middleware.base:call_next': [3, True]},
+              failures=['the last page does not work']),
         storm(race_hits=None), storm(race_hits=0), storm(outcome='xfailed'),
-    ]}))
-    assert report.main([str(cells), '--out', str(tmp_path)]) == 0
+        storm('passed', reruns=1, failures=[]),
+    ])
+    assert report.main([str(cells), '--out', str(tmp_path), '--expect-detection', 'ng2110-nofix']) == 1, \
+        'a FAIL anywhere fails the matrix'
     summary, markdown = (tmp_path / 'compatibility.md').read_text().split('\n\n')
-    assert summary.splitlines()[2] == '| ng2110-nofix | 2.11.0 | 0.45.3 | 5 | 2 | 1 | 1 | 1 | 87 | 9 | 0 |'
+    assert summary.splitlines()[2] == '| ng2110-nofix | 2.11.0 | 0.45.3 | 6 | 2 | 1 | 1 | 2 | 116 | 9 | 0 |'
     assert '| 9 | 0 | 0 | bug detected |' in markdown
     assert 'RuntimeError@starlette.middleware.base:call_next x3 (allowed)' in markdown
     assert [line.rsplit('|', 2)[1].strip() for line in markdown.splitlines()[2:]] == [
-        'bug detected', 'FAIL', 'pass (no race here)', 'pass (race not hit)', 'known finding (xfail)']
+        'bug detected', 'FAIL', 'pass (no race here)', 'pass (race not hit)', 'known finding (xfail)', 'FAIL']
     page = (tmp_path / 'compatibility.html').read_text()
     assert '<script' not in page and 'http' not in page.split('<body>')[1]
+
+
+def test_a_cell_without_the_fix_must_detect_the_bug(tmp_path, capsys):
+    """tox ignores the exit code of the cells without the fix; the report holds them to their purpose."""
+    cells = tmp_path / 'cells'
+    write_cell(cells, 'fixed', [storm()])
+    write_cell(cells, 'nofix', [storm('failed', failures=['the race was never hit'], mode='off', bug_present=True)])
+    assert report.main([str(cells), '--out', str(tmp_path), '--expect-detection', 'nofix',
+                        '--expect-detection', 'missing']) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == ['nicegui-e2e report: 1 storm(s) FAIL', 'nicegui-e2e report: nofix detected no #4304',
+                   'nicegui-e2e report: missing detected no #4304']
+    write_cell(cells, 'nofix', [storm('failed', failures=['#4304: 3 KeyError(s)'], mode='off', bug_present=True)])
+    assert report.main([str(cells), '--out', str(tmp_path), '--expect-detection', 'nofix']) == 0
 
 
 def test_no_cells_is_one_line(tmp_path, capsys):

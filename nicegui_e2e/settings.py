@@ -1,0 +1,175 @@
+"""The suite's settings: read once per run from flag, environment and ini file, typed, and checked.
+
+Every setting has three spellings built from one name, so that none of them can clash with another plugin:
+the flag ``--nicegui-e2e-storm-count``, the variable ``NICEGUI_E2E_STORM_COUNT`` and the ini key
+``nicegui_e2e_storm_count``. The flag wins, then the variable, then the ini file, then the default. A bad
+value ends the run before anything starts, with one line that names the setting, the value and where it came
+from, so a user fixes the right file.
+
+This module knows nothing of pytest beyond the two methods it reads values through.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Literal, Mapping, Protocol
+
+from .wire import MODES, Mode
+from .storm import Cadence
+
+Source = Literal['flag', 'environment', 'ini', 'default']
+FLAG_PREFIX = '--nicegui-e2e-'
+ENV_PREFIX = 'NICEGUI_E2E_'
+INI_PREFIX = 'nicegui_e2e_'
+TRUE, FALSE = ('1', 'true', 'yes', 'on'), ('0', 'false', 'no', 'off', '')
+
+
+class SettingError(ValueError):
+    """A setting's value is unusable; the message is the one line the user sees."""
+
+
+def flag(name: str) -> str:
+    return FLAG_PREFIX + name.replace('_', '-')
+
+
+def env(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def ini(name: str) -> str:
+    return INI_PREFIX + name
+
+
+def _whole(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise ValueError(f'wants a whole number of at least {minimum}') from None
+        if number < minimum:
+            raise ValueError(f'wants a whole number of at least {minimum}')
+        return number
+    return parse
+
+
+def _mode(text: str) -> Mode:
+    for mode in MODES:
+        if text == mode:
+            return mode
+    raise ValueError(f'wants one of {", ".join(MODES)}')
+
+
+def _switch(text: str) -> bool:
+    if text.lower() in TRUE:
+        return True
+    if text.lower() in FALSE:
+        return False
+    raise ValueError(f'wants one of {", ".join(TRUE + FALSE[:-1])}')
+
+
+def _text(text: str) -> str:
+    return text.strip()
+
+
+def _seed(text: str) -> int | None:
+    """No seed means a new one per run."""
+    return _whole(0)(text) if text.strip() else None
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting: its name, what it means, its default (as text, as a user would write it) and its parser."""
+    name: str
+    help: str
+    default: str
+    parse: Callable[[str], Any] = _text
+    switch: bool = False  # a flag that takes no value
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec('app', "the NiceGUI app file to serve (NiceGUI's main_file)", 'apps/multipage.py'),
+    Spec('disconnect_fix', 'on: the #4304 guard where NiceGUI lacks it (a NiceGUI that should have it fails); '
+                           'off: NiceGUI as shipped; bug: the pre-2.11.1 behaviour, #4304 expected', 'on', _mode),
+    Spec('storm_count', 'navigations per storm', '30', _whole(1)),
+    Spec('storm_cadence', 'pause between navigations: 150, 0-400, sweep:0-400 or connect', 'connect', Cadence.parse),
+    Spec('handshake_delay_ms', 'browser fault: hold the handshake back this long after connect (0: natural timing)',
+         '1000', _whole(0)),
+    Spec('server_handshake_delay_ms', 'server fault: delay handshake processing this long', '0', _whole(0)),
+    Spec('server_host', 'address the server binds (loopback unless you ask otherwise)', '127.0.0.1'),
+    Spec('chromedriver', 'chromedriver to use (default: found on PATH, offline)', ''),
+    Spec('chrome_binary', 'Chrome or Chromium binary (default: the headless shell where installed, '
+                          'else Chrome found on PATH)', ''),
+    Spec('headed', 'show the browser window (full Chrome, not the headless shell)', 'off', _switch, switch=True),
+    Spec('allowlist', 'TOML file of incident signatures allowed to pass, in addition to the built-in list', ''),
+    Spec('artifacts', 'folder for failure artefacts (per test, xdist-safe)', 'artifacts'),
+    Spec('storm_seed', 'seed of jittered cadences (default: a new one per run, shown in the header)', '', _seed),
+    Spec('report', 'write every storm of the run as JSON to this file (the matrix report reads it)', ''),
+)
+SPEC = {spec.name: spec for spec in SPECS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, typed; ``sources`` says where each value came from (for the header and for errors)."""
+    app: str = 'apps/multipage.py'
+    disconnect_fix: Mode = 'on'
+    storm_count: int = 30
+    storm_cadence: Cadence = field(default_factory=lambda: Cadence.parse('connect'))
+    handshake_delay_ms: int = 1000
+    server_handshake_delay_ms: int = 0
+    server_host: str = '127.0.0.1'
+    chromedriver: str = ''
+    chrome_binary: str = ''
+    headed: bool = False
+    allowlist: str = ''
+    artifacts: str = 'artifacts'
+    storm_seed: int | None = None
+    report: str = ''
+    sources: Mapping[str, Source] = field(default_factory=dict)
+
+    def changed(self) -> dict[str, tuple[str, Source]]:
+        """Settings not at their default, as name -> (value as text, source)."""
+        return {f.name: (str(getattr(self, f.name)), self.sources[f.name])
+                for f in fields(self) if f.name in self.sources and self.sources[f.name] != 'default'}
+
+
+class Reader(Protocol):
+    """What :func:`read` needs of ``pytest.Config``: the parsed flag and the ini value of a setting."""
+
+    def getoption(self, name: str) -> Any: ...
+
+    def getini(self, name: str) -> Any: ...
+
+
+def where(spec: Spec, source: Source) -> str:
+    """Where a value came from, in the words a user needs to find it."""
+    return {'flag': f'the flag {flag(spec.name)}', 'environment': f'the environment variable {env(spec.name)}',
+            'ini': f'the ini key {ini(spec.name)}', 'default': 'the default'}[source]
+
+
+def raw(reader: Reader, spec: Spec, environ: Mapping[str, str]) -> tuple[str, Source]:
+    """The text of one setting and its source, by precedence; an empty ini value counts as not set."""
+    value = reader.getoption(ini(spec.name))
+    if value is not None:
+        return str(value), 'flag'
+    if env(spec.name) in environ:
+        return environ[env(spec.name)], 'environment'
+    value = reader.getini(ini(spec.name))
+    if value not in (None, '', []):
+        return str(value), 'ini'
+    return spec.default, 'default'
+
+
+def read(reader: Reader, environ: Mapping[str, str] | None = None) -> Settings:
+    """All settings, parsed; the first bad one raises :class:`SettingError`."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    sources: dict[str, Source] = {}
+    for spec in SPECS:
+        text, source = raw(reader, spec, environ)
+        try:
+            values[spec.name] = spec.parse(text)
+        except ValueError as error:
+            raise SettingError(f'{spec.name} = {text!r} from {where(spec, source)}: {error}') from None
+        sources[spec.name] = source
+    return Settings(**values, sources=sources)

@@ -1,0 +1,96 @@
+"""The data that crosses the boundary between the test process and the server process it started.
+
+Declared here, in a module that imports nothing of NiceGUI, Starlette or pytest, so that both sides agree on
+one shape and the test process never imports the server's stack to read it: the settings the controller
+hands the server (an environment variable), the server's info (``server.json``) and the diagnostics it
+answers on its loopback-only route.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Literal, Optional, TypedDict
+
+Mode = Literal['on', 'off', 'bug']
+MODES: tuple[Mode, ...] = ('on', 'off', 'bug')
+"""How the server treats NiceGUI's disconnect handler: ``on`` guards it where NiceGUI lacks the guard,
+``off`` leaves NiceGUI as shipped, ``bug`` puts the pre-2.11.1 lookup back on purpose."""
+
+Guard = Literal['not applicable', 'upstream', 'applied', 'absent', 'restored']
+"""What the handler the storm meets has: NiceGUI's own guard, the suite's, none, or the bug restored.
+``not applicable``: NiceGUI before 2.11 keeps no per-socket mapping, so neither bug nor guard exists."""
+
+HandshakePath = Literal['explicit', 'implicit', 'held']
+"""How a page's socket handshook: a ``handshake`` event after connect (2.x, and 3.x's prefetched pages),
+inside the connect request (3.x), or explicit because the suite's hold-back turned an implicit one into it."""
+
+ENV = 'NICEGUI_E2E_SERVER'
+DIAGNOSTICS_PATH = '/_nicegui_e2e/diagnostics'
+
+
+@dataclass
+class BootSettings:
+    """What the controller asks of the server process (JSON in :data:`ENV`)."""
+    app: str
+    run_dir: str
+    host: str = '127.0.0.1'
+    port: int = 0
+    disconnect_fix: Mode = 'on'
+    handshake_delay: float = 0.0
+    reconnect_timeout: Optional[float] = None
+
+    def to_env(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls, text: str) -> BootSettings:
+        return cls(**json.loads(text))
+
+
+class ServerInfo(TypedDict):
+    """``server.json``: published by the server once its port is bound, before the app's code runs."""
+    pid: int
+    host: str
+    port: int
+    nicegui: str
+    python: str
+    disconnect_fix: Mode
+    guard: Guard
+    fix: str  # the guard in words, for the header and the summary
+    lost_guard: bool  # NiceGUI should carry its own #4304 guard (2.11.1 and later) and does not
+    tracks_sockets: bool
+    bug_present: bool  # a storm that hits the race must raise #4304 on this server
+    handshake_delay: float
+
+
+class ClientState(TypedDict):
+    id: str
+    shared: bool
+    created: Optional[float]
+    handshook: bool
+    sockets: int
+    live_sockets: int
+
+
+class Event(TypedDict, total=False):
+    """One step of the lifecycle as the server saw it; ``kind`` says which of the other keys are there."""
+    t: float
+    kind: str  # page, connect, handshake, handshake_done, disconnect, deleted
+    client: Optional[str]
+    sid: str
+    path: Optional[str]
+    handshake: HandshakePath
+    mapped: Optional[bool]
+    ok: bool
+    connected: bool
+
+
+class Diagnostics(TypedDict):
+    """The answer of :data:`DIAGNOSTICS_PATH`: the server's state now, and its events since a given index."""
+    time: float
+    clients: list[ClientState]
+    dead_mappings: int
+    race_hits: int
+    events: list[Event]
+    event_count: int
+    reconnect_timeout: Optional[float]

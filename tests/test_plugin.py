@@ -1,0 +1,277 @@
+"""The plugin's surface, through pytester and no browser: opt-in, settings and their errors, enforced verdicts,
+the summary, junit, the run report, artefacts, the xdist seed and reruns.
+
+Storms are stand-ins: the inner run's conftest replaces ``lifecycle.run`` with one that returns a judged
+report built from evidence the test chooses, and the server and browser fixtures with plain objects, so every
+path of the plugin runs as it does for real while nothing is started.
+"""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from nicegui_e2e import settings
+
+pytest_plugins = ['pytester']
+
+STAND_IN = '''
+from types import SimpleNamespace
+
+import pytest
+
+from nicegui_e2e import lifecycle
+from nicegui_e2e.incident import Exc, Frame, Incident, Judged
+from nicegui_e2e.storm import StormResult
+from nicegui_e2e.verdict import Evidence, judge_storm
+
+KEYERROR = Incident(Exc('KeyError', "'sid'", (Frame('/s/site-packages/nicegui/client.py', 'handle_disconnect', 1),)))
+
+
+def fake_run(server, browser, scenario, *, count, cadence, seed, **_):
+    kind = server.kind
+    judged = Judged(failing=[KEYERROR] * 3 if kind in ('4304', 'bug') else [])
+    evidence = Evidence(scenario=scenario, cadence=str(cadence), navigations=count, departures=count - 1, missed=0,
+                        seconds=1.0, race_hits=0 if kind == 'no-race' else count - 1, expect_race=True,
+                        keyerrors_raw=0, judged=judged, leaked_clients=0, dead_mappings=0, unconnected=0,
+                        page_works=True, handshake_paths={'held': count}, lost_guard=kind == 'lost')
+    info = {'nicegui': '9.9.9', 'disconnect_fix': 'bug' if kind == 'bug' else 'off' if kind == '4304' else 'on',
+            'guard': 'applied', 'fix': f'stand-in {kind}', 'bug_present': kind in ('4304', 'bug'),
+            'lost_guard': kind == 'lost'}
+    result = StormResult(scenario, str(cadence), started=0.0, ended=1.0)
+    return lifecycle.StormReport(evidence, judge_storm(evidence), result, info, raw_log='raw log of the storm')
+
+
+@pytest.fixture(autouse=True)
+def stand_in_storms(monkeypatch):
+    monkeypatch.setattr(lifecycle, 'run', fake_run)
+
+
+@pytest.fixture(scope='session')
+def nicegui_server_factory():
+    return lambda kind='clean', **_: SimpleNamespace(kind=kind)
+
+
+@pytest.fixture(scope='session')
+def nicegui_browser():
+    return SimpleNamespace(options=SimpleNamespace(handshake_delay_ms=1000), set_handshake_delay=lambda ms: None,
+                           screenshot=lambda path: path.write_bytes(b'png') or True)
+'''
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    """An inner project that enables the plugin the way a user would, with stand-in storms."""
+    pytester.makeconftest("pytest_plugins = ['nicegui_e2e.plugin']\n" + STAND_IN)
+    return pytester
+
+
+def storm_test(kind: str, body: str = '    nicegui_storm("get", server=nicegui_server_factory({kind!r}))') -> str:
+    return f'def test_storm(nicegui_storm, nicegui_server_factory):\n{body.format(kind=kind)}\n'
+
+
+# --- opt-in -------------------------------------------------------------------------------------------------
+
+
+def test_installed_but_not_enabled_changes_nothing(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile('def test_one():\n    assert True\n')
+    help_text = pytester.runpytest_subprocess('--help').stdout.str()
+    assert 'nicegui-e2e' not in help_text
+    result = pytester.runpytest_subprocess('-p', 'no:cacheprovider')
+    result.assert_outcomes(passed=1)
+    assert 'nicegui-e2e' not in result.stdout.str()
+
+
+@pytest.mark.parametrize('how', ['flag', 'ini', 'conftest'])
+def test_each_way_of_enabling_it(pytester: pytest.Pytester, how: str) -> None:
+    args = ['-p', 'nicegui_e2e.plugin'] if how == 'flag' else []
+    if how == 'ini':
+        pytester.makeini('[pytest]\naddopts = -p nicegui_e2e.plugin\n')
+    if how == 'conftest':
+        pytester.makeconftest("pytest_plugins = ['nicegui_e2e.plugin']\n")
+    pytester.makepyfile('def test_one(nicegui_e2e_settings):\n    assert nicegui_e2e_settings.storm_count == 30\n')
+    result = pytester.runpytest_subprocess(*args)
+    result.assert_outcomes(passed=1)
+    assert 'nicegui-e2e: disconnect fix on' in result.stdout.str()
+
+
+def test_header_names_no_browser_and_the_fix_forecast(suite: pytest.Pytester) -> None:
+    suite.makepyfile('def test_one():\n    pass\n')
+    result = suite.runpytest('--nicegui-e2e-disconnect-fix', 'off')
+    header = [line for line in result.stdout.lines if line.startswith('nicegui-e2e:')]
+    assert 'nicegui-e2e: disconnect fix off: NiceGUI as shipped; a #4304 KeyError fails the storm' in header
+    assert 'nicegui-e2e: settings not at their default: disconnect_fix=off (flag)' in header
+    assert not any('chrom' in line.lower() for line in header)
+
+
+# --- settings -----------------------------------------------------------------------------------------------
+
+
+def test_flag_beats_environment_beats_ini(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    suite.makeini('[pytest]\nnicegui_e2e_storm_count = 7\nnicegui_e2e_handshake_delay_ms = 5\n'
+                  'nicegui_e2e_server_handshake_delay_ms = 3\n')
+    monkeypatch.setenv('NICEGUI_E2E_STORM_COUNT', '8')
+    monkeypatch.setenv('NICEGUI_E2E_HANDSHAKE_DELAY_MS', '6')
+    suite.makepyfile('''
+def test_values(nicegui_e2e_settings):
+    s = nicegui_e2e_settings
+    assert (s.storm_count, s.handshake_delay_ms, s.server_handshake_delay_ms, s.storm_cadence.mode) == (9, 6, 3, 'connect')
+    assert [s.sources[name] for name in ('storm_count', 'handshake_delay_ms', 'server_handshake_delay_ms', 'app')] \\
+        == ['flag', 'environment', 'ini', 'default']
+''')
+    suite.runpytest('--nicegui-e2e-storm-count=9').assert_outcomes(passed=1)
+
+
+BAD = [
+    ('storm_count', '-1', 'wants a whole number of at least 1'),
+    ('storm_count', '0', 'wants a whole number of at least 1'),
+    ('storm_count', 'many', 'wants a whole number of at least 1'),
+    ('handshake_delay_ms', '-5', 'wants a whole number of at least 0'),
+    ('server_handshake_delay_ms', '1.5', 'wants a whole number of at least 0'),
+    ('storm_seed', 'x', 'wants a whole number of at least 0'),
+    ('disconnect_fix', 'maybe', 'wants one of on, off, bug'),
+    ('storm_cadence', 'fast', "cadence must look like 150, 0-400, sweep:0-400 or connect, not 'fast'"),
+    ('storm_cadence', '400-0', "cadence range '400-0' runs backwards"),
+    ('headed', 'sometimes', 'wants one of 1, true, yes, on, 0, false, no, off'),
+]
+
+
+@pytest.mark.parametrize('source', ['flag', 'environment', 'ini'])
+@pytest.mark.parametrize('name, value, complaint', BAD)
+def test_a_bad_value_is_one_line_naming_where_it_came_from(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                                           source: str, name: str, value: str,
+                                                           complaint: str) -> None:
+    spec = settings.SPEC[name]
+    args = []
+    if source == 'flag':
+        args = [settings.flag(name)] if spec.switch else [f'{settings.flag(name)}={value}']
+        if spec.switch:
+            pytest.skip('a switch flag takes no value; its environment and ini forms are checked')
+    elif source == 'environment':
+        monkeypatch.setenv(settings.env(name), value)
+    else:
+        suite.makeini(f'[pytest]\n{settings.ini(name)} = {value}\n')
+    suite.makepyfile('def test_one():\n    pass\n')
+    result = suite.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    where = {'flag': f'the flag {settings.flag(name)}', 'environment': f'the environment variable {settings.env(name)}',
+             'ini': f'the ini key {settings.ini(name)}'}[source]
+    assert result.stderr.lines == [f'ERROR: nicegui-e2e: {name} = {value!r} from {where}: {complaint}', '']
+    assert 'Traceback' not in result.stdout.str()
+
+
+def test_headed_switch_in_every_form(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    suite.makepyfile('def test_one(nicegui_e2e_settings, request):\n'
+                     '    assert nicegui_e2e_settings.headed is (request.config.getoption("-k") != "x")\n')
+    suite.runpytest('--nicegui-e2e-headed').assert_outcomes(passed=1)
+    monkeypatch.setenv('NICEGUI_E2E_HEADED', 'yes')
+    suite.runpytest().assert_outcomes(passed=1)
+
+
+# --- verdicts ------------------------------------------------------------------------------------------------
+
+
+def test_a_storm_fails_the_test_even_when_the_test_forgets_check(suite: pytest.Pytester) -> None:
+    suite.makepyfile(storm_test('4304'))
+    result = suite.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(['*get @ connect*3 KeyErrors*: #4304: 3 KeyError(s) in handle_disconnect*'])
+    result.stdout.fnmatch_lines(['FAILED  test_*::test_storm  [[]bug detected[]]'])  # NiceGUI's bug, and a failure
+
+
+def test_a_test_that_inspects_a_failing_verdict_says_so(suite: pytest.Pytester) -> None:
+    suite.makepyfile(storm_test('no-race', '    report = nicegui_storm("get", server=nicegui_server_factory({kind!r}))\n'
+                                           '    with pytest.raises(AssertionError, match="never hit"):\n'
+                                           '        report.check()'), 'import pytest\n')
+    suite.runpytest().assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize('kind, call, outcome', [
+    ('4304', 'check()', 'failed'),  # off: NiceGUI as shipped is judged like anything else
+    ('bug', 'check()', 'passed'),  # bug: the KeyError was restored on purpose and must show
+    ('4304', 'expect_4304()', 'passed'),  # the negative control says what it expects
+    ('clean', 'expect_4304()', 'failed'),  # ... and fails where #4304 did not show
+    ('lost', 'check()', 'failed'),  # on: a release that should carry the guard and does not
+])
+def test_fix_modes_mean_what_they_say(suite: pytest.Pytester, kind: str, call: str, outcome: str) -> None:
+    suite.makepyfile(storm_test(kind, f'    nicegui_storm("get", server=nicegui_server_factory({{kind!r}})).{call}'))
+    result = suite.runpytest()
+    result.assert_outcomes(**{outcome: 1})
+    if kind == 'lost':
+        result.stdout.fnmatch_lines(['*NiceGUI lost its #4304 guard*'])
+
+
+# --- what a run leaves behind --------------------------------------------------------------------------------
+
+
+def test_summary_junit_and_run_report_carry_one_record(suite: pytest.Pytester) -> None:
+    suite.makepyfile(storm_test('clean'))
+    result = suite.runpytest('--junitxml=junit.xml', '--nicegui-e2e-report=out/run.json')
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(['*nicegui-e2e storms*', 'PASSED  test_*::test_storm  [[]pass[]]',
+                                 '*fix: stand-in clean',
+                                 '*get @ connect [[]handshake held: implicit made explicit[]]: 30 navigations*',
+                                 '*note: the hold-back turned this NiceGUI*implicit handshake into the explicit one*'])
+    properties = ET.parse(suite.path / 'junit.xml').getroot().iter('property')
+    record = json.loads(next(p.get('value') for p in properties if p.get('name') == 'nicegui_storm'))
+    run = json.loads((suite.path / 'out' / 'run.json').read_text())
+    assert run['storms'][0] == {**record, 'outcome': 'passed'}
+    assert (record['handshake'], record['race_hits'], record['failures']) == \
+        ('handshake held: implicit made explicit', 29, [])
+
+
+def test_a_failing_storm_leaves_artefacts_and_old_ones_go(suite: pytest.Pytester) -> None:
+    old = suite.path / 'artifacts' / 'stale'
+    old.mkdir(parents=True)
+    (suite.path / 'artifacts' / '.nicegui-e2e').touch()
+    suite.makepyfile(storm_test('4304'))
+    result = suite.runpytest()
+    result.assert_outcomes(failed=1)
+    folder = next(p for p in (suite.path / 'artifacts').iterdir() if p.is_dir())
+    assert not old.exists()
+    assert sorted(p.name for p in folder.iterdir()) == [
+        'screenshot.png', 'storm1-get-console.json', 'storm1-get-events.json', 'storm1-get-records.jsonl',
+        'storm1-get-server.log', 'storm1-get-timeline.svg', 'storm1-get-verdict.txt']
+    assert (folder / 'storm1-get-verdict.txt').read_text().splitlines()[1].startswith('#4304: 3 KeyError(s)')
+
+
+def test_a_folder_the_plugin_did_not_create_is_never_cleared(suite: pytest.Pytester) -> None:
+    mine = suite.path / 'artifacts' / 'keep.txt'
+    mine.parent.mkdir()
+    mine.write_text('mine')
+    suite.makepyfile('def test_one():\n    pass\n')
+    suite.runpytest().assert_outcomes(passed=1)
+    assert mine.read_text() == 'mine'
+
+
+def test_xdist_workers_share_the_controllers_seed(suite: pytest.Pytester) -> None:
+    suite.makepyfile('''
+import pytest
+from nicegui_e2e.plugin import SEED
+
+@pytest.mark.parametrize('n', range(4))
+def test_seed(request, worker_id, n):
+    (request.config.rootpath / f'seed-{worker_id}-{n}').write_text(str(request.config.stash[SEED]))
+''')
+    result = suite.runpytest_subprocess('-n', '2')
+    result.assert_outcomes(passed=4)
+    seeds = {p.read_text() for p in suite.path.glob('seed-gw*')}
+    header = next(line for line in result.stdout.lines if 'storm seed' in line)
+    assert len(seeds) == 1 and f'storm seed {seeds.pop()} ' in header
+
+
+def test_a_storm_that_passes_only_on_a_rerun_still_fails_the_run(suite: pytest.Pytester) -> None:
+    pytest.importorskip('pytest_rerunfailures')
+    suite.makepyfile(storm_test('', '    first = not (request.config.rootpath / "ran").exists()\n'
+                                    '    (request.config.rootpath / "ran").touch()\n'
+                                    '    nicegui_storm("get", server=nicegui_server_factory("4304" if first else "clean"))'
+                                ).replace('nicegui_server_factory)', 'nicegui_server_factory, request)'))
+    result = suite.runpytest('--reruns', '1', '--junitxml=junit.xml')
+    assert result.parseoutcomes() == {'passed': 1, 'rerun': 1}
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(['PASSED  test_*::test_storm  [[]FAIL[]]',
+                                 '*failed in 1 earlier attempt(s): a race that shows once is a bug*'])
+    properties = ET.parse(suite.path / 'junit.xml').getroot().iter('property')
+    records = [json.loads(p.get('value')) for p in properties if p.get('name') == 'nicegui_storm']
+    assert [(r['keyerrors'], r['reruns']) for r in records][-1] == (0, 1), 'the attempt that stands says so'
