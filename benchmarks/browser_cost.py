@@ -8,13 +8,15 @@ time from /proc/stat is charged to each storm (server, driver and pytest include
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from pathlib import Path
 
-from nicegui_e2e import browser as chrome, lifecycle
+from nicegui_e2e import browser as chrome
+from nicegui_e2e import lifecycle
 from nicegui_e2e.storm import Cadence
 
-from common import arguments, median, server_and_browser
+from common import arguments, server_and_browser
 
 
 def busy_seconds() -> float:
@@ -51,11 +53,12 @@ def main() -> None:
     print()
     print('| browser | median storm s | median core-s | core-ms per navigation | race hits per departure |')
     print('|---|---|---|---|---|')
+    median = statistics.median  # every list holds one figure per round
     for name in binaries:
         print(f'| {name} | {median(walls[name]):.1f} | {median(cores[name]):.1f} | '
               f'{1000 * median(cores[name]) / args.count:.0f} | {100 * median(hits[name]):.0f}% |')
-    full, shell = median(cores['full Chrome']), median(cores['headless shell'])
-    print(f'headless shell / full Chrome, core-s: {shell / full:.2f}; storm time: '
+    full_cores, shell_cores = median(cores['full Chrome']), median(cores['headless shell'])
+    print(f'headless shell / full Chrome, core-s: {shell_cores / full_cores:.2f}; storm time: '
           f'{median(walls["headless shell"]) / median(walls["full Chrome"]):.2f}')
 
 

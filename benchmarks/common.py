@@ -4,18 +4,19 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from nicegui_e2e.browser import Browser, BrowserOptions
 from nicegui_e2e.server import NiceGUIServer, ServerOptions
+from nicegui_e2e.wire import Mode
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def server_and_browser(fix: str, *, handshake_delay_ms: int = 0, server_delay_ms: int = 0,
+def server_and_browser(fix: Mode, *, handshake_delay_ms: int = 0, server_delay_ms: int = 0,
                        app: Path = ROOT / 'apps' / 'multipage.py',
                        binary: str | None = None) -> Iterator[tuple[NiceGUIServer, Browser]]:
     """One server and one Chrome, ended whatever happens."""
@@ -33,7 +34,7 @@ def server_and_browser(fix: str, *, handshake_delay_ms: int = 0, server_delay_ms
             server.stop()
 
 
-def median(values: list[float]) -> float | None:
+def median(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 

@@ -2,6 +2,7 @@
 from importlib.metadata import version
 
 import pytest
+from packaging.version import Version
 
 nicegui_version = version('nicegui')  # the number, without importing NiceGUI into every xdist worker
 
@@ -21,3 +22,42 @@ def test_detector_fires_without_the_fix(nicegui_storm, nicegui_server_factory):
     assert len(report.evidence.judged.issue_4304) >= 1, 'the structured records missed #4304'
     assert report.evidence.keyerrors_raw >= 1, 'the raw log missed #4304'
     report.expect_4304()
+
+
+GUARDLESS_BUILD = '''
+"""Loaded at interpreter start (sitecustomize): NiceGUI as a release that lost its #4304 guard would be."""
+from nicegui.client import Client
+
+_shipped = Client.handle_disconnect
+
+
+def handle_disconnect(self, socket_id):
+    self._socket_to_document_id[socket_id]  # looks the socket up before asking whether it was ever mapped
+    return _shipped(self, socket_id)
+
+
+Client.handle_disconnect = handle_disconnect
+'''
+
+
+def test_on_fails_a_release_that_lost_its_guard(nicegui_storm, nicegui_server_factory, nicegui_e2e_app,
+                                                tmp_path, monkeypatch):
+    """``on`` applies the suite's guard so the storm can run, and still fails: hiding the regression would
+    make a green run on a broken release."""
+    if Version(nicegui_version) < Version('2.11.1'):
+        pytest.skip(f'NiceGUI {nicegui_version} predates the upstream guard: there is none to lose')
+    build = tmp_path / 'guardless'
+    build.mkdir()
+    (build / 'sitecustomize.py').write_text(GUARDLESS_BUILD)
+    app = tmp_path / nicegui_e2e_app.name  # its own server: the key of the factory's cache is the app
+    app.write_text(nicegui_e2e_app.read_text())
+    for sibling in nicegui_e2e_app.parent.glob('*.py'):
+        if sibling != nicegui_e2e_app:
+            (tmp_path / sibling.name).write_text(sibling.read_text())
+    monkeypatch.setenv('PYTHONPATH', str(build))
+    server = nicegui_server_factory(app, disconnect_fix='on')
+    assert (server.info['guard'], server.info['lost_guard']) == ('applied', True), server.info['fix']
+    report = nicegui_storm('get', server=server, count=5)
+    assert report.evidence.keyerrors == 0, 'the suite guard let the storm run'
+    with pytest.raises(AssertionError, match='NiceGUI lost its #4304 guard'):
+        report.check()

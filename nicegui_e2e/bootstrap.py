@@ -1,9 +1,9 @@
 """Entry point of the server process: instrument NiceGUI, then run the app file as ``__main__``.
 
 ``python -m nicegui_e2e.bootstrap`` reads its settings from the ``NICEGUI_E2E_SERVER`` environment variable
-(:class:`nicegui_e2e.wire.BootSettings`, written by :mod:`nicegui_e2e.server`). Order matters: the socket is bound and the handlers are
-wrapped before the app's code runs, so the app's ``ui.run()`` starts an already-instrumented server on a
-port nobody else can take in between.
+(:class:`nicegui_e2e.wire.BootSettings`, written by :mod:`nicegui_e2e.server`). Order matters: the socket is
+bound and the handlers are wrapped before the app's code runs, so the app's ``ui.run()`` starts an
+already-instrumented server on a port nobody else can take in between.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import disconnect
 from .instrument import Ledger, diagnostics_endpoint, instrument
@@ -30,7 +30,7 @@ EXIT_PORT_IN_USE = 65
 EXIT_APP_IMPORT = 66
 
 
-def fail(code: int, message: str) -> None:
+def fail(code: int, message: str) -> NoReturn:
     """One line on stderr, where the controller reads it, then exit without a traceback."""
     print(f'nicegui-e2e: {message}', file=sys.stderr, flush=True)
     sys.exit(code)
@@ -99,10 +99,11 @@ def _keep_handler_after_uvicorn_config(handler: logging.Handler) -> None:
             logger = logging.getLogger(name)
             if handler not in logger.handlers:
                 logger.addHandler(handler)
-    uvicorn.config.Config.configure_logging = configure_logging
+    uvicorn.config.Config.configure_logging = configure_logging  # type: ignore[method-assign]  # wrapped on purpose
 
 
-def main() -> None:
+def _read_settings() -> BootSettings:
+    """The controller's settings, checked; a bad one ends the process with one line."""
     try:
         settings = BootSettings.from_env(os.environ[ENV])
     except (KeyError, TypeError, ValueError) as error:
@@ -112,6 +113,12 @@ def main() -> None:
         fail(EXIT_BAD_SETTINGS, f'app file not found: {app_path}')
     if settings.disconnect_fix not in MODES:
         fail(EXIT_BAD_SETTINGS, f'disconnect_fix must be one of {", ".join(MODES)}, not {settings.disconnect_fix!r}')
+    return settings
+
+
+def main() -> None:
+    settings = _read_settings()
+    app_path = Path(settings.app)
     run_dir = Path(settings.run_dir)
     _watch_parent()
     _setup_logging(run_dir)
@@ -152,7 +159,7 @@ def main() -> None:
             kwargs['reconnect_timeout'] = settings.reconnect_timeout
         original_ui_run(*args, **kwargs)
 
-    server_module.Server.run = server_run
+    server_module.Server.run = server_run  # type: ignore[method-assign]  # serve on the socket bound above
     ui.run = ui_run
     _publish(run_dir, 'server.json', ServerInfo(
         pid=os.getpid(), host=settings.host, port=port, nicegui=nicegui.__version__,

@@ -12,12 +12,17 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable
 
 from . import processes
+
+if TYPE_CHECKING:  # Selenium is imported where first needed at runtime: loading the plugin must stay cheap
+    from selenium.webdriver.chrome.options import Options as ChromeOptions
+    from selenium.webdriver.chrome.webdriver import WebDriver as ChromeDriver
 
 BROWSER_NAMES = ('google-chrome', 'google-chrome-stable', 'chromium', 'chromium-browser', 'chrome')
 HEADLESS_SHELLS = ('/usr/lib/chromium/chromium-headless-shell', 'chrome-headless-shell', 'chromium-headless-shell')
@@ -78,7 +83,9 @@ def find_binary(explicit: str | None, which: Callable[[str], str | None] = shuti
 
 
 def is_headless_shell(binary: str | None) -> bool:
-    return bool(binary) and 'headless-shell' in Path(binary).name.replace('_', '-')
+    if not binary:
+        return False
+    return 'headless-shell' in Path(binary).name.replace('_', '-')
 
 
 def check_match(driver: str, binary: str, version_of: Callable[[str], str] = _version_output) -> None:
@@ -122,8 +129,7 @@ def resolve(explicit_driver: str | None = None, explicit_binary: str | None = No
 
 def _network_fallbacks(binary: str | None) -> list[tuple[str, Callable[[], str]]]:
     def selenium_manager() -> str:
-        from selenium.webdriver.common.selenium_manager import \
-            SeleniumManager  # pylint: disable=import-outside-toplevel
+        from selenium.webdriver.common.selenium_manager import SeleniumManager  # pylint: disable=import-outside-toplevel
         args = ['--browser', 'chrome'] + (['--browser-path', binary] if binary else [])
         return SeleniumManager().binary_paths(args)['driver_path']
 
@@ -182,7 +188,7 @@ def handshake_hook(delay_ms: int) -> str:
     get() { return current; },
     set(value) { current = typeof value === 'function' ? wrap(value) : value; },
   });
-})();''' % int(delay_ms)
+})();''' % int(delay_ms)  # noqa: UP031  # %-formatting leaves the JavaScript's braces as they are
 
 
 @dataclass
@@ -195,7 +201,7 @@ class BrowserOptions:
     handshake_delay_ms: int = 0
 
 
-def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: Path):  # -> ChromeOptions
+def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: Path) -> ChromeOptions:
     from selenium.webdriver.chrome.options import Options  # pylint: disable=import-outside-toplevel
     chrome = Options()
     if binary:
@@ -215,7 +221,7 @@ def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: P
     return chrome
 
 
-def launch(options: BrowserOptions, user_data_dir: Path, log_path: Path):  # -> webdriver.Chrome
+def launch(options: BrowserOptions, user_data_dir: Path, log_path: Path) -> ChromeDriver:
     """Start Chrome with the resolved driver; never lets Selenium Manager run when a local driver exists."""
     from selenium import webdriver  # pylint: disable=import-outside-toplevel
     from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel

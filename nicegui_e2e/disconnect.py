@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import inspect
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from packaging.version import InvalidVersion, Version
 
@@ -22,13 +23,16 @@ from .wire import MODES, Guard, Mode
 UPSTREAM_GUARD_SINCE = Version('2.11.1')
 """The first NiceGUI release whose ``handle_disconnect`` returns early for a socket it never mapped."""
 
+# ``client_cls`` below is NiceGUI's ``Client`` class of whichever release is installed, or a test's stand-in;
+# it is probed and patched at runtime, so it is typed as ``Any`` at this boundary.
 
-def tracks_sockets(client_cls: type) -> bool:
+
+def tracks_sockets(client_cls: Any) -> bool:
     """Whether this NiceGUI keeps one mapping entry per socket (2.11 and newer)."""
     return 'socket_id' in inspect.signature(client_cls.handle_disconnect).parameters
 
 
-class _ProbeMapping(dict):  # type: ignore[type-arg]
+class _ProbeMapping(dict):
     """An empty socket mapping that notes whether the handler asked before it looked the socket up."""
 
     def __init__(self) -> None:
@@ -54,7 +58,7 @@ class _ProbeMapping(dict):  # type: ignore[type-arg]
         raise KeyError(key)
 
 
-def has_upstream_guard(client_cls: type) -> bool:
+def has_upstream_guard(client_cls: Any) -> bool:
     """Ask the handler itself, with an unknown socket id: does it check the mapping before it looks up?
 
     A behavioural probe instead of a version check, so a backport or a fork is judged by what it does.
@@ -69,7 +73,7 @@ def has_upstream_guard(client_cls: type) -> bool:
     return bool(mapping.steps) and mapping.steps[0] == 'check'
 
 
-def bug_present(client_cls: type) -> bool:
+def bug_present(client_cls: Any) -> bool:
     """Whether a storm that hits the race must raise #4304 here (asked after :func:`install`)."""
     return tracks_sockets(client_cls) and not has_upstream_guard(client_cls)
 
@@ -90,7 +94,7 @@ def should_have_guard(nicegui_version: str) -> bool:
         return True
 
 
-def install(client_cls: type, mode: Mode, nicegui_version: str) -> Fix:
+def install(client_cls: Any, mode: Mode, nicegui_version: str) -> Fix:
     """Install ``mode`` on ``client_cls`` and say what was done.
 
     ``on`` still tells a regression apart from an old release: where NiceGUI should carry its own guard and

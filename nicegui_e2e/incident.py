@@ -11,9 +11,10 @@ import fnmatch
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable
 
 if sys.version_info >= (3, 11):
     import tomllib

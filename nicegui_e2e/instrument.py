@@ -12,7 +12,8 @@ import inspect
 import logging
 import threading
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable
+from typing import Any, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -58,7 +59,9 @@ def _positional_arity(func: Callable[..., Any]) -> int:
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
-def instrument(ledger: Ledger, *, client_cls: type, sio: Any, nicegui_module: Any,
+# ``client_cls`` is NiceGUI's ``Client`` class of whichever release is installed; it is patched at runtime, so it
+# is typed as ``Any`` at this boundary, as ``sio`` and ``nicegui_module`` are.
+def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any,
                handshake_delay: float, tracks_sockets: bool,
                disconnect_route: Callable[..., Any] | None = None) -> None:
     """Wrap the client class and the socket.io handlers so that each lifecycle step lands in the ledger.
@@ -129,7 +132,7 @@ def _live_sockets(sio: Any, client_id: str) -> int:
     return sum(1 for sid, _ in sio.manager.get_participants('/', client_id) if sio.manager.is_connected(sid, '/'))
 
 
-def snapshot(ledger: Ledger, *, client_cls: type, sio: Any, since: int = 0,
+def snapshot(ledger: Ledger, *, client_cls: Any, sio: Any, since: int = 0,
              reconnect_timeout: float | None = None) -> Diagnostics:
     """The diagnostics the suite reads: live clients, socket mappings, race hits, events since ``since``."""
     clients: list[ClientState] = []
@@ -147,7 +150,7 @@ def snapshot(ledger: Ledger, *, client_cls: type, sio: Any, since: int = 0,
                        events=events, event_count=total, reconnect_timeout=reconnect_timeout)
 
 
-def diagnostics_endpoint(ledger: Ledger, *, client_cls: type, sio: Any,
+def diagnostics_endpoint(ledger: Ledger, *, client_cls: Any, sio: Any,
                          config: Any) -> Callable[[Request, int], Awaitable[JSONResponse]]:
     """The route the suite polls; it answers loopback callers only, as if it did not exist for others."""
     async def diagnostics(request: Request, since: int = 0) -> JSONResponse:

@@ -6,8 +6,9 @@ flow is one call here; every wait has a deadline.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from . import incident, storm
 from .browser import Browser
@@ -155,8 +156,8 @@ def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, c
     race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits
     stale = lingering(snapshot, result.started)
     events = server.diagnostics(since=start.events)['events']
-    paths = Counter(event.get('handshake', 'explicit') for event in events
-                    if event['kind'] == 'connect' and event['t'] <= result.ended)
+    paths: Counter[str] = Counter(event.get('handshake', 'explicit') for event in events
+                                  if event['kind'] == 'connect' and event['t'] <= result.ended)
     evidence = Evidence(
         scenario=scenario, cadence=str(cadence), navigations=len(result.navigations),
         departures=result.departures, missed=len(result.missed),

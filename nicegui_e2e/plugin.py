@@ -16,9 +16,10 @@ import signal
 import sys
 import threading
 from collections import Counter
+from collections.abc import Generator, Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Generator, Iterator
+from typing import Any, Callable
 
 import pytest
 
@@ -351,7 +352,7 @@ class StormCollector:
         stands carries the count in its records, so junit says so too."""
         if report.when != 'call':
             return
-        records = [StormSummary.from_json(value) for name, value in report.user_properties if name == PROPERTY]
+        records = [StormSummary.from_json(str(value)) for name, value in report.user_properties if name == PROPERTY]
         outcome = _outcome(report)
         if outcome == 'rerun':
             self.failed_attempts[report.nodeid] += any(record.failures for record in records)

@@ -10,9 +10,10 @@ import json
 import logging
 import threading
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterator
+from typing import Any
 
 
 def describe_exception(exc: BaseException) -> dict[str, Any]:
@@ -84,7 +85,7 @@ class JsonLinesHandler(logging.Handler):
             self._file.flush()
 
 
-class LastResortEcho(logging.StreamHandler):  # type: ignore[type-arg]
+class LastResortEcho(logging.StreamHandler):
     """Print what Python's last-resort handler would have printed had ours not been installed.
 
     A record that finds no handler at all goes to stderr through ``logging.lastResort`` (WARNING and up).

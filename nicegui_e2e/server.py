@@ -98,7 +98,7 @@ class NiceGUIServer:
 
     def _published(self) -> ServerInfo | None:
         path = self.run_dir / 'server.json'
-        return json.loads(path.read_text(encoding='utf-8')) if path.exists() else None  # type: ignore[no-any-return]
+        return json.loads(path.read_text(encoding='utf-8')) if path.exists() else None
 
     def _answers(self) -> bool:
         try:
@@ -133,7 +133,7 @@ class NiceGUIServer:
 
     def diagnostics(self, since: int = 0) -> Diagnostics:
         with urllib.request.urlopen(f'{self.url(DIAGNOSTICS_PATH)}?since={since}', timeout=10) as response:
-            return json.loads(response.read())  # type: ignore[no-any-return]
+            return json.loads(response.read())
 
     @property
     def running(self) -> bool:

@@ -11,11 +11,12 @@ This module knows nothing of pytest beyond the two methods it reads values throu
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Literal, Mapping, Protocol
+from typing import Any, Callable, Literal, Protocol
 
-from .wire import MODES, Mode
 from .storm import Cadence
+from .wire import MODES, Mode
 
 Source = Literal['flag', 'environment', 'ini', 'default']
 FLAG_PREFIX = '--nicegui-e2e-'

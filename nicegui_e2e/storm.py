@@ -13,8 +13,9 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from .waiting import wait_for
 
@@ -155,7 +156,8 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
             action, target = step(driver, base_url, i)
         except Exception as error:  # pylint: disable=broad-except
             in_a_row += 1
-            result.missed.append(f'step {i}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}')
+            result.missed.append(f'step {i}: {type(error).__name__}: '
+                                 f'{str(error).splitlines()[0] if str(error) else ""}')
             continue
         in_a_row = 0
         result.navigations.append(Navigation(t, action, target, pause))
@@ -229,7 +231,7 @@ def step_reload(page: str = '/') -> Step:
     return step
 
 
-def step_tabs(pages: tuple[str, ...] = DEFAULT_PAGES, install: Callable[[Any], None] | None = None) -> Step:
+def step_tabs(pages: tuple[str, ...] = DEFAULT_PAGES, install: Callable[[Any], object] | None = None) -> Step:
     """(e) open a page in a new tab, then close the tab on the next step."""
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         handles = driver.window_handles

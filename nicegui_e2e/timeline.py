@@ -35,7 +35,8 @@ def render(report: Any) -> str:
            '<text x="4" y="34">navigations</text>']
     for nav in result.navigations:
         out.append(f'<line x1="{x(nav.t):.1f}" y1="24" x2="{x(nav.t):.1f}" y2="{height - 30}" '
-                   f'stroke="#f0c000" stroke-width="0.6"><title>{escape(nav.action)} {escape(nav.target)}</title></line>')
+                   f'stroke="#f0c000" stroke-width="0.6">'
+                   f'<title>{escape(nav.action)} {escape(nav.target)}</title></line>')
     for row, (sid, events) in enumerate(sockets.items(), start=1):
         y = 34 + row * ROW
         times = [e['t'] for e in events]

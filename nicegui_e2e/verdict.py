@@ -1,8 +1,8 @@
 """The verdict on one storm: a pure function of the evidence, so it is unit-tested without a browser."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .incident import Judged
 
@@ -98,6 +98,7 @@ def figures(e: Evidence) -> str:
     hits = 'n/a' if e.race_hits is None else str(e.race_hits)
     rate = '' if not e.race_hits or not e.departures else f' ({100 * e.race_hits / e.departures:.0f}% of departures)'
     path = handshake_label(e.handshake_paths)
-    return (f'{e.scenario} @ {e.cadence}{f" [{path}]" if path else ""}: {e.navigations} navigations, {hits} race hits{rate}, '
+    return (f'{e.scenario} @ {e.cadence}{f" [{path}]" if path else ""}: '
+            f'{e.navigations} navigations, {hits} race hits{rate}, '
             f'{e.keyerrors} KeyErrors, {len(e.judged.failing) - len(e.judged.issue_4304)} other errors, '
             f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients, {e.seconds:.1f} s')

@@ -5,7 +5,7 @@ from nicegui_e2e import browser
 
 
 def fake_which(available):
-    return lambda name: available.get(name)
+    return available.get
 
 
 def versions(mapping):

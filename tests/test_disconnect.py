@@ -1,4 +1,6 @@
 """The fix's install logic, on stand-ins shaped like NiceGUI's client classes across versions."""
+from typing import ClassVar
+
 import pytest
 
 from nicegui_e2e import disconnect
@@ -7,7 +9,7 @@ from nicegui_e2e import disconnect
 def make_client(guarded: bool, per_socket: bool = True):
     """A class with the disconnect handler of NiceGUI 2.10 (no socket id), 2.11.0 or 2.11.1 and later."""
     class Client:
-        instances = {}
+        instances: ClassVar[dict] = {}
 
         def __init__(self):
             self._socket_to_document_id = {}

@@ -116,7 +116,8 @@ def test_flag_beats_environment_beats_ini(suite: pytest.Pytester, monkeypatch: p
     suite.makepyfile('''
 def test_values(nicegui_e2e_settings):
     s = nicegui_e2e_settings
-    assert (s.storm_count, s.handshake_delay_ms, s.server_handshake_delay_ms, s.storm_cadence.mode) == (9, 6, 3, 'connect')
+    assert (s.storm_count, s.handshake_delay_ms, s.server_handshake_delay_ms, s.storm_cadence.mode) \\
+        == (9, 6, 3, 'connect')
     assert [s.sources[name] for name in ('storm_count', 'handshake_delay_ms', 'server_handshake_delay_ms', 'app')] \\
         == ['flag', 'environment', 'ini', 'default']
 ''')
@@ -181,9 +182,10 @@ def test_a_storm_fails_the_test_even_when_the_test_forgets_check(suite: pytest.P
 
 
 def test_a_test_that_inspects_a_failing_verdict_says_so(suite: pytest.Pytester) -> None:
-    suite.makepyfile(storm_test('no-race', '    report = nicegui_storm("get", server=nicegui_server_factory({kind!r}))\n'
-                                           '    with pytest.raises(AssertionError, match="never hit"):\n'
-                                           '        report.check()'), 'import pytest\n')
+    suite.makepyfile(storm_test('no-race',
+                                '    report = nicegui_storm("get", server=nicegui_server_factory({kind!r}))\n'
+                                '    with pytest.raises(AssertionError, match="never hit"):\n'
+                                '        report.check()'), 'import pytest\n')
     suite.runpytest().assert_outcomes(passed=1)
 
 
@@ -265,7 +267,8 @@ def test_a_storm_that_passes_only_on_a_rerun_still_fails_the_run(suite: pytest.P
     pytest.importorskip('pytest_rerunfailures')
     suite.makepyfile(storm_test('', '    first = not (request.config.rootpath / "ran").exists()\n'
                                     '    (request.config.rootpath / "ran").touch()\n'
-                                    '    nicegui_storm("get", server=nicegui_server_factory("4304" if first else "clean"))'
+                                    '    nicegui_storm("get", server=nicegui_server_factory('
+                                    '"4304" if first else "clean"))'
                                 ).replace('nicegui_server_factory)', 'nicegui_server_factory, request)'))
     result = suite.runpytest('--reruns', '1', '--junitxml=junit.xml')
     assert result.parseoutcomes() == {'passed': 1, 'rerun': 1}
