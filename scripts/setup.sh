@@ -32,5 +32,5 @@ if ! command -v uv >/dev/null; then
   "$python" -m pip install -q --disable-pip-version-check uv
 fi
 [[ -x .venv/bin/python ]] || uv venv -q --python "$python" .venv
-VIRTUAL_ENV=$PWD/.venv uv pip install -q -e '.[matrix]'
+VIRTUAL_ENV=$PWD/.venv uv pip install -q -e '.[matrix,dev]'
 echo "setup: ready ($(.venv/bin/python -c 'import nicegui; print("NiceGUI", nicegui.__version__)'), $(chromedriver --version | cut -d' ' -f1-2))"
