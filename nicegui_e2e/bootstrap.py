@@ -141,7 +141,7 @@ def main() -> None:
     instrument(ledger, client_cls=Client, sio=core.sio, nicegui_module=nicegui_module,
                handshake_delay=settings.handshake_delay, tracks_sockets=tracks, disconnect_route=legacy_route)
 
-    endpoint = diagnostics_endpoint(ledger, client_cls=Client, sio=core.sio, config=core.app.config)
+    endpoint = diagnostics_endpoint(ledger, client_cls=Client, sio=core.sio, core=core)
     core.app.add_api_route(DIAGNOSTICS_PATH, endpoint,
                            methods=['GET'], include_in_schema=False)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import processes
+from .wire import HELD_MARK
 
 if TYPE_CHECKING:  # Selenium is imported where first needed at runtime: loading the plugin must stay cheap
     from selenium.webdriver.chrome.options import Options as ChromeOptions
@@ -158,7 +159,7 @@ def handshake_hook(delay_ms: int) -> str:
       const query = (options && options.query) || {};
       if (delay > 0 && query.implicit_handshake) {
         query.implicit_handshake = false;
-        query.nicegui_e2e_held = 1;  // tells the server's ledger which handshake path this page took
+        query.%s = 1;  // tells the server's ledger which handshake path this page took
       }
       const implicit = !!query.implicit_handshake;
       const socket = io.apply(this, arguments);
@@ -188,7 +189,7 @@ def handshake_hook(delay_ms: int) -> str:
     get() { return current; },
     set(value) { current = typeof value === 'function' ? wrap(value) : value; },
   });
-})();''' % int(delay_ms)  # noqa: UP031  # %-formatting leaves the JavaScript's braces as they are
+})();''' % (int(delay_ms), HELD_MARK)  # noqa: UP031  # %-formatting leaves the JavaScript's braces as they are
 
 
 @dataclass
@@ -199,6 +200,7 @@ class BrowserOptions:
     headed: bool = False
     window_size: tuple[int, int] = (1280, 900)
     handshake_delay_ms: int = 0
+    arguments: tuple[str, ...] = ()  # the user's own Chrome arguments, after ours
 
 
 def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: Path) -> ChromeOptions:
@@ -215,6 +217,8 @@ def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: P
         chrome.add_argument(flag)
     chrome.add_argument(f'--user-data-dir={user_data_dir}')
     chrome.add_argument(f'--window-size={options.window_size[0]},{options.window_size[1]}')
+    for argument in options.arguments:
+        chrome.add_argument(argument)
     # a storm navigates blind: waiting for each load would step over the connect-to-handshake window
     chrome.page_load_strategy = 'none'
     chrome.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
@@ -285,14 +289,18 @@ class Browser:
         return driver.execute_cdp_cmd('Page.addScriptToEvaluateOnNewDocument',  # type: ignore[attr-defined]
                                       {'source': handshake_hook(self.options.handshake_delay_ms)})['identifier']
 
-    def reset(self) -> None:
-        """Back to one blank tab with an empty console buffer."""
+    def reset(self, *origins: str) -> None:
+        """Back to one blank tab with an empty console buffer, no cookies, and no storage of ``origins``
+        (local and session storage, IndexedDB, caches), so that one storm or test does not see another's."""
         handles = self.driver.window_handles
         for handle in handles[1:]:
             self.driver.switch_to.window(handle)
             self.driver.close()
         self.driver.switch_to.window(handles[0])
         self.driver.get('about:blank')
+        self.driver.execute_cdp_cmd('Network.clearBrowserCookies', {})
+        for origin in origins:
+            self.driver.execute_cdp_cmd('Storage.clearDataForOrigin', {'origin': origin, 'storageTypes': 'all'})
         self.console()
 
     def console(self) -> list[dict]:

@@ -19,12 +19,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .disconnect import connect_query
-from .wire import ClientState, Diagnostics, Event, HandshakePath
+from .wire import HELD_MARK, PING_EVENT, ClientState, Diagnostics, Event, HandshakePath
 
 race_log = logging.getLogger('nicegui_e2e.race')
-HELD_MARK = 'nicegui_e2e_held'
-"""The query key the browser hook adds where it turned an implicit handshake into an explicit one."""
 LOOPBACK = {'127.0.0.1', '::1', 'localhost'}
+
 
 
 class Ledger:
@@ -34,6 +33,8 @@ class Ledger:
         self.events: list[Event] = []
         self.race_hits = 0
         self.handshook: set[str] = set()  # client ids that completed a handshake at least once
+        self.client_of: dict[str, str] = {}  # socket id -> the client id its page named when it connected
+        self.error_pages: set[str] = set()  # client ids of pages served with a 4xx or 5xx status
         self._lock = threading.Lock()
 
     def record(self, kind: str, **data: Any) -> None:
@@ -59,16 +60,8 @@ def _positional_arity(func: Callable[..., Any]) -> int:
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
-# ``client_cls`` is NiceGUI's ``Client`` class of whichever release is installed; it is patched at runtime, so it
-# is typed as ``Any`` at this boundary, as ``sio`` and ``nicegui_module`` are.
-def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any,
-               handshake_delay: float, tracks_sockets: bool,
-               disconnect_route: Callable[..., Any] | None = None) -> None:
-    """Wrap the client class and the socket.io handlers so that each lifecycle step lands in the ledger.
-
-    ``disconnect_route`` replaces NiceGUI's own disconnect dispatch (the negative control's older route).
-    """
-    instances: dict[str, Any] = client_cls.instances
+def _instrument_client(ledger: Ledger, client_cls: Any) -> None:
+    """Record each page a client is made for, its HTTP status, and its deletion."""
     original_init = client_cls.__init__
     original_delete = client_cls.delete
 
@@ -83,8 +76,50 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
         ledger.record('deleted', client=self.id)
         original_delete(self)
 
+    original_build_response = client_cls.build_response
+
+    @functools.wraps(original_build_response)
+    def build_response(self: Any, request: Any, status_code: int = 200) -> Any:
+        ledger.record('response', client=self.id, path=request.url.path, status=status_code)
+        if status_code >= 400:
+            ledger.error_pages.add(self.id)
+        return original_build_response(self, request, status_code)
+
     client_cls.__init__ = __init__
     client_cls.delete = delete
+    client_cls.build_response = build_response
+
+
+def _ping_handler(instances: dict[str, Any], sio: Any) -> Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]:
+    """The page check's round trip, on any app: the page's socket reaches this handler, which finds the page's
+    client, has NiceGUI run JavaScript in the page and waits for the page's answer."""
+    async def on_ping(sid: str, data: dict[str, Any]) -> dict[str, Any]:
+        client = instances.get(str(data.get('client_id')))
+        if client is None:
+            return {'ok': False, 'why': 'the server has no client for this page'}
+        if not _in_room(sio, client.id, sid):
+            return {'ok': False, 'why': "the page's socket is not in its client's room"}
+        nonce = int(data.get('nonce', 0))
+        try:
+            echoed = await client.run_javascript(f'(window.__niceguiE2E = window.__niceguiE2E || {{}}).pong = {nonce}',
+                                                 timeout=5)
+        except Exception as error:  # pylint: disable=broad-except
+            return {'ok': False, 'why': f'NiceGUI did not run JavaScript in the page: {type(error).__name__}: {error}'}
+        return {'ok': echoed == nonce, 'why': '' if echoed == nonce else f'the page answered {echoed!r}'}
+    return on_ping
+
+
+# ``client_cls`` is NiceGUI's ``Client`` class of whichever release is installed; it is patched at runtime, so it
+# is typed as ``Any`` at this boundary, as ``sio`` and ``nicegui_module`` are.
+def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any,
+               handshake_delay: float, tracks_sockets: bool,
+               disconnect_route: Callable[..., Any] | None = None) -> None:
+    """Wrap the client class and the socket.io handlers so that each lifecycle step lands in the ledger.
+
+    ``disconnect_route`` replaces NiceGUI's own disconnect dispatch (the negative control's older route).
+    """
+    instances: dict[str, Any] = client_cls.instances
+    _instrument_client(ledger, client_cls)
 
     handlers = sio.handlers['/']
     original_connect = handlers.get('connect')  # 2.x registers none
@@ -94,6 +129,7 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
 
     async def on_connect(sid: str, environ: dict[str, Any], *rest: Any) -> Any:
         query = connect_query(environ)
+        ledger.client_of[sid] = query.get('client_id', '')
         ledger.record('connect', sid=sid, client=query.get('client_id'), handshake=handshake_path(query))
         if original_connect is None:
             return None
@@ -113,8 +149,9 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
 
     def on_disconnect(sid: str, *rest: Any) -> Any:
         mapped = _socket_mapped(instances, sid) if tracks_sockets else None
-        ledger.record('disconnect', sid=sid, mapped=mapped)
-        if mapped is False:
+        error_page = ledger.client_of.pop(sid, '') in ledger.error_pages
+        ledger.record('disconnect', sid=sid, mapped=mapped, error_page=error_page)
+        if mapped is False and not error_page:  # leaving an error page is a finding of its own, not the race
             ledger.race_hits += 1
             race_log.info('disconnect: socket id %s does not exist', sid)
         return original_disconnect(sid, *rest[:disconnect_arity - 1])
@@ -122,8 +159,23 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
     handlers['connect'] = on_connect
     handlers['handshake'] = on_handshake
     handlers['disconnect'] = on_disconnect
+    handlers[PING_EVENT] = _ping_handler(instances, sio)
     if getattr(nicegui_module, '_on_handshake', None) is original_handshake:
         nicegui_module._on_handshake = on_handshake  # 3.x calls it directly for the implicit handshake
+
+
+def storm_pages(client_cls: Any, core: Any) -> list[str]:
+    """The pages a storm may visit: every ``@ui.page`` route without path parameters, and ``/`` where the app
+    draws its UI at the top level (a 3.x root function or script, a 2.x auto-index page with content)."""
+    paths = {path for path in client_cls.page_routes.values() if '{' not in path}
+    auto_index = getattr(client_cls, 'auto_index_client', None)  # 2.x
+    if getattr(core, 'root', None) is not None or (auto_index is not None and auto_index.content.default_slot.children):
+        paths.add('/')
+    return sorted(paths)
+
+
+def _in_room(sio: Any, client_id: str, sid: str) -> bool:
+    return any(member == sid for member, _ in sio.manager.get_participants('/', client_id))
 
 
 def _live_sockets(sio: Any, client_id: str) -> int:
@@ -132,8 +184,8 @@ def _live_sockets(sio: Any, client_id: str) -> int:
     return sum(1 for sid, _ in sio.manager.get_participants('/', client_id) if sio.manager.is_connected(sid, '/'))
 
 
-def snapshot(ledger: Ledger, *, client_cls: Any, sio: Any, since: int = 0,
-             reconnect_timeout: float | None = None) -> Diagnostics:
+def snapshot(ledger: Ledger, *, client_cls: Any, sio: Any, since: int = 0, reconnect_timeout: float | None = None,
+             pages: list[str] | None = None) -> Diagnostics:
     """The diagnostics the suite reads: live clients, socket mappings, race hits, events since ``since``."""
     clients: list[ClientState] = []
     dead_mappings = 0
@@ -147,15 +199,16 @@ def snapshot(ledger: Ledger, *, client_cls: Any, sio: Any, since: int = 0,
         events = ledger.events[since:]
         total = len(ledger.events)
     return Diagnostics(time=time.time(), clients=clients, dead_mappings=dead_mappings, race_hits=ledger.race_hits,
-                       events=events, event_count=total, reconnect_timeout=reconnect_timeout)
+                       events=events, event_count=total, reconnect_timeout=reconnect_timeout, pages=pages or [])
 
 
-def diagnostics_endpoint(ledger: Ledger, *, client_cls: Any, sio: Any,
-                         config: Any) -> Callable[[Request, int], Awaitable[JSONResponse]]:
+def diagnostics_endpoint(ledger: Ledger, *, client_cls: Any, sio: Any, core: Any,
+                         ) -> Callable[[Request, int], Awaitable[JSONResponse]]:
     """The route the suite polls; it answers loopback callers only, as if it did not exist for others."""
     async def diagnostics(request: Request, since: int = 0) -> JSONResponse:
         if request.client is None or request.client.host not in LOOPBACK:
             return JSONResponse({'detail': 'Not Found'}, status_code=404)
         return JSONResponse(snapshot(ledger, client_cls=client_cls, sio=sio, since=since,
-                                     reconnect_timeout=getattr(config, 'reconnect_timeout', None)))
+                                     reconnect_timeout=getattr(core.app.config, 'reconnect_timeout', None),
+                                     pages=storm_pages(client_cls, core)))
     return diagnostics

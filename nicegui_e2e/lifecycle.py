@@ -5,9 +5,10 @@ flow is one call here; every wait has a deadline.
 """
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import incident, storm
@@ -15,7 +16,7 @@ from .browser import Browser
 from .server import NiceGUIServer
 from .verdict import Evidence, Verdict, figures, judge_storm
 from .waiting import WaitTimeout, wait_for
-from .wire import ClientState, Diagnostics, Event, ServerInfo
+from .wire import PING_EVENT, ClientState, Diagnostics, Event, ServerInfo
 
 CONSOLE_EXPECTED = (
     'net::ERR_ABORTED',  # a load cut short by the next navigation: the storm's own doing
@@ -90,21 +91,44 @@ def mark(server: NiceGUIServer) -> Mark:
                 diagnostics['race_hits'] if server.info.get('tracks_sockets') else None)
 
 
-def check_page(browser: Browser, base_url: str, path: str = '/', timeout: float = 10.0) -> tuple[bool, str]:
-    """Open a page and prove it works: a click on ``#ping`` must come back as a changed ``#clicks`` label;
-    an app without those elements is held to a finished handshake."""
-    from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
+@dataclass(frozen=True)
+class PageCheck:
+    """How the last page proves it works: a round trip through the server that needs nothing of the app, then,
+    where the user names them, a click on ``selector`` and ``text`` appearing on the page."""
+    path: str = ''  # '' means the storm's first page
+    selector: str = ''
+    text: str = ''
+
+
+PING = '''
+const state = window.__niceguiE2E;
+state.ping = null;
+window.socket.emit(arguments[1], {client_id: window.clientId, nonce: arguments[0]},
+                   (answer) => { state.ping = answer; });
+'''
+"""Ask the server, over the page's own socket, to run JavaScript in this page through NiceGUI and answer."""
+
+
+def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float = 10.0) -> tuple[bool, str]:
+    """Open a page and prove it works, on any app: the handshake finishes, and the server's answer to a ping
+    comes back after NiceGUI ran JavaScript in the page (the server process is ours; the app adds nothing)."""
     driver = browser.driver
     try:
-        driver.get(base_url + path)
+        driver.get(base_url + check.path)
         storm.wait_handshaken(driver, timeout)
-        pings = driver.find_elements(By.ID, 'ping')
-        if not pings:
-            return True, ''
-        before = driver.find_element(By.ID, 'clicks').text
-        driver.execute_script('arguments[0].click()', pings[0])
-        wait_for(lambda: driver.find_element(By.ID, 'clicks').text != before, timeout=timeout,
-                 what='the click on #ping to come back from the server')
+        nonce = random.randrange(1, 1 << 30)
+        driver.execute_script(PING, nonce, PING_EVENT)
+        answer = wait_for(lambda: driver.execute_script('return window.__niceguiE2E.ping'), timeout=timeout,
+                          what="the server's answer to the page check's ping")
+        if not answer.get('ok'):
+            return False, f"the server's round trip failed: {answer.get('why')}"
+        if driver.execute_script('return window.__niceguiE2E.pong') != nonce:
+            return False, 'NiceGUI ran the JavaScript, but the page does not show its effect'
+        if check.selector:
+            storm.click_when_present(driver, check.selector, timeout)
+        if check.text:
+            wait_for(lambda: check.text in driver.execute_script('return document.body.innerText'),
+                     timeout=timeout, what=f'{check.text!r} on the page')
         return True, ''
     except Exception as error:  # pylint: disable=broad-except
         return False, f'{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}'
@@ -133,17 +157,24 @@ def settle(server: NiceGUIServer, since: float) -> Diagnostics:
 
 
 def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, cadence: storm.Cadence,
+        pages: storm.Pages | None = None, server_selector: str = '', check: PageCheck | None = None,
         expect_race: bool = True, allowlist: Sequence[incident.AllowEntry] = (),
         versions: Mapping[str, str] | None = None, seed: int = 0) -> StormReport:
-    """Run ``scenario`` against ``server`` in ``browser`` and judge it."""
-    browser.reset()
+    """Run ``scenario`` against ``server`` in ``browser`` over ``pages`` (default: the pages the server found in
+    the app) and judge it. Raises :class:`storm.StormSkipped` where the scenario cannot run as configured."""
+    pages = list(pages or server.pages())
+    if not pages:
+        raise storm.StormSkipped(f'{server.options.app.name} registers no page a storm can visit (routes with path '
+                                 'parameters need concrete instances: --nicegui-e2e-pages /orders/1)')
+    step = storm.build_step(scenario, pages, seed=seed, server_selector=server_selector,
+                            install=browser.install_in_new_tab)
+    browser.reset(server.base_url)
     start = mark(server)
-    step = storm.step_tabs(install=browser.install_in_new_tab) if scenario == 'tabs' \
-        else storm.SCENARIOS[scenario]()
     result = storm.run_storm(browser.driver, server.base_url, scenario, step, count=count, cadence=cadence,
                              seed=seed)
     with browser.handshake_delay(0):  # the last page is judged as a user meets it, without the fault
-        works, problem = check_page(browser, server.base_url)
+        check = replace(check or PageCheck(), path=(check.path if check and check.path else pages[0]))
+        works, problem = check_page(browser, server.base_url, check)
     snapshot = settle(server, result.started)
     console = browser.console()
     raw = server.stdout()[start.stdout:] + server.stderr()[start.stderr:]
@@ -156,11 +187,13 @@ def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, c
     race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits
     stale = lingering(snapshot, result.started)
     events = server.diagnostics(since=start.events)['events']
-    paths: Counter[str] = Counter(event.get('handshake', 'explicit') for event in events
-                                  if event['kind'] == 'connect' and event['t'] <= result.ended)
+    during = [event for event in events if event['t'] <= result.ended]
+    paths: Counter[str] = Counter(event.get('handshake', 'explicit') for event in during if event['kind'] == 'connect')
+    errors: Counter[str] = Counter(f'{event.get("path")} answered {event["status"]}' for event in during
+                                   if event['kind'] == 'response' and event.get('status', 200) >= 400)
     evidence = Evidence(
         scenario=scenario, cadence=str(cadence), navigations=len(result.navigations),
-        departures=result.departures, missed=len(result.missed),
+        departures=result.departures, missed=result.missed, error_pages=dict(errors),
         seconds=result.seconds, race_hits=race_hits, expect_race=expect_race,
         keyerrors_raw=sum(i.is_4304 for i in raw_incidents), judged=judged,
         leaked_clients=len(stale), dead_mappings=snapshot['dead_mappings'],

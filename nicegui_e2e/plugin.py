@@ -28,7 +28,7 @@ from .browser import Browser, BrowserError, BrowserOptions
 from .disconnect import UPSTREAM_GUARD_SINCE, should_have_guard
 from .server import NiceGUIServer, ServerError, ServerOptions
 from .settings import Settings
-from .storm import Cadence
+from .storm import Cadence, StormSkipped
 from .summary import PROPERTY, StormSummary
 from .wire import Mode
 
@@ -63,6 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except settings.SettingError as error:
         raise pytest.UsageError(f'nicegui-e2e: {error}') from None
     config.addinivalue_line('markers', 'storm: a navigation storm against a real NiceGUI server')
+    config.addinivalue_line('markers', 'nicegui_e2e_app(path): the app file this test\'s storms run against')
+    config.addinivalue_line('markers', 'nicegui_e2e_pages(*paths): the pages this test\'s storms visit')
     config.stash[SEED] = _seed(config)
     config.stash[COLLECTOR] = StormCollector()
     config.pluginmanager.register(config.stash[COLLECTOR], 'nicegui_e2e_collector')
@@ -177,8 +179,15 @@ def nicegui_e2e_settings(pytestconfig: pytest.Config) -> Settings:
 
 @pytest.fixture(scope='session')
 def nicegui_e2e_app(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings) -> Path:
-    """The app file under test (NiceGUI's ``main_file``)."""
-    return _resolve_path(pytestconfig, nicegui_e2e_settings.app)
+    """The app file under test: the ``app`` setting, else NiceGUI's own ``main_file`` ini key (where NiceGUI's
+    testing plugin registered it), else ``main.py``, as NiceGUI's plugin finds it."""
+    app = nicegui_e2e_settings.app
+    if not app:
+        try:
+            app = str(pytestconfig.getini('main_file') or '')
+        except ValueError:  # NiceGUI's plugin is not loaded, so the key is unknown
+            app = ''
+    return _resolve_path(pytestconfig, app or 'main.py')
 
 
 @pytest.fixture(scope='session')
@@ -223,13 +232,20 @@ def nicegui_server(nicegui_server_factory: ServerFactory) -> NiceGUIServer:
 
 
 @pytest.fixture(scope='session')
-def nicegui_browser(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings,
+def nicegui_chrome_arguments() -> list[str]:
+    """Extra Chrome command-line arguments; override this fixture to add your own (e.g. ``--lang=de``)."""
+    return []
+
+
+@pytest.fixture(scope='session')
+def nicegui_browser(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings, nicegui_chrome_arguments: list[str],
                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    """One headless Chrome per session (per xdist worker), reset before each storm."""
+    """One headless Chrome per session (per xdist worker). It holds no handshake back unless a storm asks, and
+    a storm starts it from a clean state: one blank tab, no cookies, no local or session storage."""
     _teardown_on_sigterm()
     chosen = nicegui_e2e_settings
     options = BrowserOptions(driver=chosen.chromedriver or None, binary=chosen.chrome_binary or None,
-                             headed=chosen.headed, handshake_delay_ms=chosen.handshake_delay_ms)
+                             headed=chosen.headed, arguments=tuple(nicegui_chrome_arguments))
     started: list[Browser] = []
     problem = _attempt(lambda: started.append(Browser(options, tmp_path_factory.mktemp('chrome'))), BrowserError)
     if problem:
@@ -269,18 +285,26 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
     request.node.stash[STORMS] = reports
     request.node.stash[BROWSER] = nicegui_browser
 
+    app_marker = request.node.get_closest_marker('nicegui_e2e_app')
+    pages_marker = request.node.get_closest_marker('nicegui_e2e_pages')
+
     def run(scenario: str, *, count: int | None = None, cadence: str | None = None,
-            server: NiceGUIServer | None = None, expect_race: bool = True,
+            server: NiceGUIServer | None = None, pages: list[str] | None = None, expect_race: bool = True,
             handshake_delay_ms: int | None = None) -> lifecycle.StormReport:
         delay = handshake_delay_ms if handshake_delay_ms is not None else chosen.handshake_delay_ms
-        if delay != nicegui_browser.options.handshake_delay_ms:
-            nicegui_browser.set_handshake_delay(delay)
-        report = lifecycle.run(
-            server or nicegui_server_factory(), nicegui_browser, scenario,
-            count=count if count is not None else chosen.storm_count,
-            cadence=Cadence.parse(cadence) if cadence is not None else chosen.storm_cadence,
-            expect_race=expect_race, allowlist=nicegui_allowlist, versions=versions(),
-            seed=request.config.stash[SEED])
+        target = server or nicegui_server_factory(*app_marker.args if app_marker else ())
+        chosen_pages = pages or (list(pages_marker.args) if pages_marker else None) or list(chosen.pages) or None
+        check = lifecycle.PageCheck(selector=chosen.check_selector, text=chosen.check_text)
+        try:
+            with nicegui_browser.handshake_delay(delay):
+                report = lifecycle.run(
+                    target, nicegui_browser, scenario, pages=chosen_pages, server_selector=chosen.server_selector,
+                    check=check, count=count if count is not None else chosen.storm_count,
+                    cadence=Cadence.parse(cadence) if cadence is not None else chosen.storm_cadence,
+                    expect_race=expect_race, allowlist=nicegui_allowlist, versions=versions(),
+                    seed=request.config.stash[SEED])
+        except StormSkipped as reason:
+            pytest.skip(f'nicegui-e2e: {reason}')
         reports.append(report)
         return report
     return run

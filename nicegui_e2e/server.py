@@ -34,7 +34,7 @@ class ServerOptions:
     disconnect_fix: Mode = 'on'
     handshake_delay: float = 0.0
     reconnect_timeout: float | None = None
-    ready_path: str = '/'
+    ready_path: str = ''  # '' means the first page the app registers
     startup_timeout: float = 30.0
     python: str = field(default_factory=lambda: sys.executable)
 
@@ -80,7 +80,10 @@ class NiceGUIServer:
                 stdin=subprocess.DEVNULL, env=env, cwd=self.options.app.parent, start_new_session=True)
         try:
             self._info = self._wait(self._published, f'{self.options.app.name} to bind its port')
-            self._wait(self._answers, f'{self.url(self.options.ready_path)} to answer 200')
+            (pages,) = self._wait(self._serving, f'{self.options.app.name} to start serving')
+            path = self.options.ready_path or (pages[0] if pages else '')
+            if path:
+                self._wait(lambda: self._answers(path), f'{self.url(path)} to answer 200')
         except BaseException:
             self.stop()
             raise
@@ -100,12 +103,20 @@ class NiceGUIServer:
         path = self.run_dir / 'server.json'
         return json.loads(path.read_text(encoding='utf-8')) if path.exists() else None
 
-    def _answers(self) -> bool:
+    def _answers(self, path: str) -> bool:
         try:
-            with urllib.request.urlopen(self.url(self.options.ready_path), timeout=2) as response:
+            with urllib.request.urlopen(self.url(path), timeout=2) as response:
                 return response.status == 200
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
+
+    def _serving(self) -> tuple[list[str]] | None:
+        """The app's pages once its server answers (the diagnostics route exists from the start), in a tuple
+        that is true even where the app registers no page."""
+        try:
+            return (self.pages(),)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return None
 
     def _death_message(self, code: int) -> str:
         said = [line for line in self.stderr().splitlines() if line.startswith('nicegui-e2e: ')]
@@ -134,6 +145,10 @@ class NiceGUIServer:
     def diagnostics(self, since: int = 0) -> Diagnostics:
         with urllib.request.urlopen(f'{self.url(DIAGNOSTICS_PATH)}?since={since}', timeout=10) as response:
             return json.loads(response.read())
+
+    def pages(self) -> list[str]:
+        """The app's pages a storm visits unless told otherwise, as the server found them after the app loaded."""
+        return self.diagnostics(since=1 << 30)['pages']
 
     @property
     def running(self) -> bool:

@@ -11,6 +11,7 @@ This module knows nothing of pytest beyond the two methods it reads values throu
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Literal, Protocol
@@ -72,6 +73,15 @@ def _text(text: str) -> str:
     return text.strip()
 
 
+def _pages(text: str) -> tuple[str, ...]:
+    """Paths separated by commas or spaces, each starting with ``/``; empty means "the app's own pages"."""
+    pages = tuple(part for part in re.split(r'[,\s]+', text.strip()) if part)
+    wrong = [page for page in pages if not page.startswith('/')]
+    if wrong:
+        raise ValueError(f'wants paths that start with /, like /orders/1, not {wrong[0]!r}')
+    return pages
+
+
 def _seed(text: str) -> int | None:
     """No seed means a new one per run."""
     return _whole(0)(text) if text.strip() else None
@@ -88,7 +98,13 @@ class Spec:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec('app', "the NiceGUI app file to serve (NiceGUI's main_file)", 'apps/multipage.py'),
+    Spec('app', "the NiceGUI app file to serve (default: NiceGUI's main_file ini key, else main.py)", ''),
+    Spec('pages', 'paths to storm, separated by commas (default: the pages the app registers without path '
+                  'parameters); may name instances of parameterised routes such as /orders/1', '', _pages),
+    Spec('server_selector', 'CSS selector of the element whose click makes the server navigate '
+                            '(ui.navigate.to); the server storm is skipped without one', ''),
+    Spec('check_selector', 'CSS selector the page check clicks after its round trip (optional)', ''),
+    Spec('check_text', 'text the page check waits for on the page after that click (optional)', ''),
     Spec('disconnect_fix', 'on: the #4304 guard where NiceGUI lacks it (a NiceGUI that should have it fails); '
                            'off: NiceGUI as shipped; bug: the pre-2.11.1 behaviour, #4304 expected', 'on', _mode),
     Spec('storm_count', 'navigations per storm', '30', _whole(1)),
@@ -112,7 +128,11 @@ SPEC = {spec.name: spec for spec in SPECS}
 @dataclass(frozen=True)
 class Settings:
     """Every setting, typed; ``sources`` says where each value came from (for the header and for errors)."""
-    app: str = 'apps/multipage.py'
+    app: str = ''
+    pages: tuple[str, ...] = ()
+    server_selector: str = ''
+    check_selector: str = ''
+    check_text: str = ''
     disconnect_fix: Mode = 'on'
     storm_count: int = 30
     storm_cadence: Cadence = field(default_factory=lambda: Cadence.parse('connect'))

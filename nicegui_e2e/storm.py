@@ -13,13 +13,11 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .waiting import wait_for
-
-DEFAULT_PAGES = ('/', '/b', '/c')
 
 
 @dataclass(frozen=True)
@@ -173,11 +171,15 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
     return result
 
 
-def _cycle_target(pages: tuple[str, ...], i: int) -> str:
+Pages = Sequence[str]
+"""Paths of the app to visit, e.g. the routes the server found in the app, or what the user named."""
+
+
+def _cycle_target(pages: Pages, i: int) -> str:
     return pages[i % len(pages)]
 
 
-def step_get(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
+def step_get(pages: Pages) -> Step:
     """(a) ``driver.get`` over several pages."""
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         target = _cycle_target(pages, i)
@@ -186,33 +188,56 @@ def step_get(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
     return step
 
 
-def click_when_present(driver: Any, element_id: str, timeout: float) -> None:
-    """Click ``#element_id`` as soon as it is in the DOM: a DOM click, with no wait for "clickable"."""
+def click_when_present(driver: Any, selector: str, timeout: float) -> None:
+    """Click the first element matching the CSS ``selector`` as soon as it is in the DOM: a DOM click, with no
+    wait for "clickable"."""
     from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
-    element = wait_for(lambda: next(iter(driver.find_elements(By.ID, element_id)), None),
-                       timeout=timeout, what=f'#{element_id} on the page')
+    element = wait_for(lambda: next(iter(driver.find_elements(By.CSS_SELECTOR, selector)), None),
+                       timeout=timeout, what=f'{selector} on the page')
     driver.execute_script('arguments[0].click()', element)
 
 
-def step_link(timeout: float = 10.0) -> Step:
-    """(b) click a real ``ui.link`` as soon as it is on the page."""
+CLICK_A_LINK = '''
+const here = location.href.split('#')[0];
+const links = Array.from(document.querySelectorAll('a[href]')).filter((a) =>
+  a.origin === location.origin && a.protocol.startsWith('http') && ['', '_self'].includes(a.target)
+  && !a.hasAttribute('download')
+  && a.href.split('#')[0] !== here);
+if (!links.length) return null;
+const link = links[arguments[0] % links.length];
+link.click();
+return link.pathname + link.search;
+'''
+"""Click one of the links the page shows that stays inside the app and leaves this document; null if none."""
+
+
+def step_link(pages: Pages, seed: int = 0, timeout: float = 10.0) -> Step:
+    """(b) click a link the page itself shows (any ``a[href]`` inside the app), chosen with the storm's seed,
+    as soon as one is on the page."""
+    choose = random.Random(seed)
+
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         if i == 0:
-            driver.get(base_url + '/')
-            return 'get', '/'
-        target = _cycle_target(('b', 'c', 'a'), i - 1)
-        click_when_present(driver, f'link-{target}', timeout)
-        return 'click', f'/{target}' if target != 'a' else '/'
+            driver.get(base_url + pages[0])
+            return 'get', pages[0]
+        pick = choose.randrange(1 << 30)
+        target = wait_for(lambda: driver.execute_script(CLICK_A_LINK, pick), timeout=timeout,
+                          what='a link inside the app on the page')
+        return 'click', str(target)
     return step
 
 
-def step_history(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
-    """(c) back and forward through history built from the first few steps."""
+def step_history(pages: Pages) -> Step:
+    """(c) back and forward through history built from the first few steps (at least two entries, so that a
+    one-page app moves between documents too)."""
+    entries = max(len(pages), 2)
+
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
-        if i < len(pages):
-            driver.get(base_url + pages[i])
-            return 'get', pages[i]
-        if (i - len(pages)) % 2 == 0:
+        if i < entries:
+            target = _cycle_target(pages, i)
+            driver.get(base_url + target)
+            return 'get', target
+        if (i - entries) % 2 == 0:
             driver.back()
             return 'back', ''
         driver.forward()
@@ -220,8 +245,10 @@ def step_history(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
     return step
 
 
-def step_reload(page: str = '/') -> Step:
+def step_reload(pages: Pages) -> Step:
     """(d) reload the same page again and again."""
+    page = pages[0]
+
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         if i == 0:
             driver.get(base_url + page)
@@ -231,7 +258,7 @@ def step_reload(page: str = '/') -> Step:
     return step
 
 
-def step_tabs(pages: tuple[str, ...] = DEFAULT_PAGES, install: Callable[[Any], object] | None = None) -> Step:
+def step_tabs(pages: Pages, install: Callable[[Any], object] | None = None) -> Step:
     """(e) open a page in a new tab, then close the tab on the next step."""
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         handles = driver.window_handles
@@ -249,7 +276,7 @@ def step_tabs(pages: tuple[str, ...] = DEFAULT_PAGES, install: Callable[[Any], o
     return step
 
 
-def step_location(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
+def step_location(pages: Pages) -> Step:
     """(f) JavaScript ``location`` assignment from inside the page."""
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         target = _cycle_target(pages, i)
@@ -261,25 +288,39 @@ def step_location(pages: tuple[str, ...] = DEFAULT_PAGES) -> Step:
     return step
 
 
-def step_server(timeout: float = 10.0) -> Step:
-    """(g) a button whose handler calls ``ui.navigate.to``: the server starts each navigation."""
+def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
+    """(g) an element whose handler navigates on the server (``ui.navigate.to``), named by a CSS ``selector``:
+    the server starts each navigation."""
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         if i == 0:
-            driver.get(base_url + '/')
-            return 'get', '/'
+            driver.get(base_url + pages[0])
+            return 'get', pages[0]
         wait_handshaken(driver, timeout, 'clicked')  # the click must reach the server over a live socket
         mark_left(driver, 'clicked')
-        click_when_present(driver, 'server-go', timeout)
+        click_when_present(driver, selector, timeout)
         return 'server-navigate', ''
     return step
 
 
-SCENARIOS: dict[str, Callable[[], Step]] = {
-    'get': step_get,
-    'link': step_link,
-    'history': step_history,
-    'reload': step_reload,
-    'tabs': step_tabs,
-    'location': step_location,
-    'server': step_server,
-}
+SCENARIOS = ('get', 'link', 'history', 'reload', 'tabs', 'location', 'server')
+
+
+class StormSkipped(Exception):
+    """The storm cannot run on this app as configured; the message says why and what to set."""
+
+
+def build_step(scenario: str, pages: Pages, *, seed: int = 0, server_selector: str = '',
+               install: Callable[[Any], object] | None = None) -> Step:
+    """The step function of ``scenario`` over ``pages``."""
+    if scenario == 'server':
+        if not server_selector:
+            raise StormSkipped('the server storm needs the element whose click makes the server navigate: '
+                               'name it with --nicegui-e2e-server-selector (a CSS selector)')
+        return step_server(pages, server_selector)
+    builders: dict[str, Callable[[], Step]] = {
+        'get': lambda: step_get(pages), 'link': lambda: step_link(pages, seed), 'history': lambda: step_history(pages),
+        'reload': lambda: step_reload(pages), 'tabs': lambda: step_tabs(pages, install),
+        'location': lambda: step_location(pages)}
+    if scenario not in builders:
+        raise ValueError(f'unknown storm {scenario!r}: one of {", ".join(SCENARIOS)}')
+    return builders[scenario]()

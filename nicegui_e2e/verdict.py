@@ -17,7 +17,7 @@ class Evidence:
     cadence: str
     navigations: int
     departures: int  # navigations that left a NiceGUI page: what the race-hit rate is counted against
-    missed: int
+    missed: list[str]  # steps that could not be taken, with the reason
     seconds: float
     race_hits: int | None  # None: this NiceGUI keeps no per-socket mapping, so there is no race to hit
     expect_race: bool
@@ -32,6 +32,7 @@ class Evidence:
     console_allowed: int = 0
     handshake_paths: Mapping[str, int] = field(default_factory=dict)  # connects of the storm by handshake path
     lost_guard: bool = False  # NiceGUI should carry its own #4304 guard and the server found none
+    error_pages: Mapping[str, int] = field(default_factory=dict)  # '/x answered 404' -> page loads
 
     @property
     def keyerrors(self) -> int:
@@ -85,7 +86,10 @@ def judge_storm(e: Evidence) -> Verdict:
     if e.console_severe:
         failures.append(f'{len(e.console_severe)} SEVERE browser console message(s): {e.console_severe[0]}')
     if e.missed:
-        notes.append(f'{e.missed} step(s) could not be taken')
+        failures.append(f'the storm could not take its steps ({len(e.missed)} missed): {e.missed[-1]}')
+    if e.error_pages:
+        failures.append(f'{sum(e.error_pages.values())} page load(s) got an error page: '
+                        + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items())))
     if e.judged.allowed:
         notes.append(f'{len(e.judged.allowed)} allow-listed incident(s)')
     if e.handshake_paths.get('held'):

@@ -26,6 +26,10 @@ inside the connect request (3.x), or explicit because the suite's hold-back turn
 
 ENV = 'NICEGUI_E2E_SERVER'
 DIAGNOSTICS_PATH = '/_nicegui_e2e/diagnostics'
+PING_EVENT = 'nicegui_e2e_ping'
+"""The socket event of the page check's round trip; its handler exists only in servers the suite starts."""
+HELD_MARK = 'nicegui_e2e_held'
+"""The connect-query key the browser hook adds where it turned an implicit handshake into an explicit one."""
 
 
 @dataclass
@@ -75,12 +79,14 @@ class ClientState(TypedDict):
 class Event(TypedDict, total=False):
     """One step of the lifecycle as the server saw it; ``kind`` says which of the other keys are there."""
     t: float
-    kind: str  # page, connect, handshake, handshake_done, disconnect, deleted
+    kind: str  # page, response, connect, handshake, handshake_done, disconnect, deleted
     client: Optional[str]
     sid: str
     path: Optional[str]
+    status: int  # response: the page's HTTP status
     handshake: HandshakePath
     mapped: Optional[bool]
+    error_page: bool  # disconnect: the socket's page was served with an error status
     ok: bool
     connected: bool
 
@@ -94,3 +100,4 @@ class Diagnostics(TypedDict):
     events: list[Event]
     event_count: int
     reconnect_timeout: Optional[float]
+    pages: list[str]  # what a storm visits unless told otherwise: the app's routes without path parameters

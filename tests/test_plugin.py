@@ -17,6 +17,7 @@ from nicegui_e2e import settings
 pytest_plugins = ['pytester']
 
 STAND_IN = '''
+from contextlib import nullcontext
 from types import SimpleNamespace
 
 import pytest
@@ -32,7 +33,7 @@ KEYERROR = Incident(Exc('KeyError', "'sid'", (Frame('/s/site-packages/nicegui/cl
 def fake_run(server, browser, scenario, *, count, cadence, seed, **_):
     kind = server.kind
     judged = Judged(failing=[KEYERROR] * 3 if kind in ('4304', 'bug') else [])
-    evidence = Evidence(scenario=scenario, cadence=str(cadence), navigations=count, departures=count - 1, missed=0,
+    evidence = Evidence(scenario=scenario, cadence=str(cadence), navigations=count, departures=count - 1, missed=[],
                         seconds=1.0, race_hits=0 if kind == 'no-race' else count - 1, expect_race=True,
                         keyerrors_raw=0, judged=judged, leaked_clients=0, dead_mappings=0, unconnected=0,
                         page_works=True, handshake_paths={'held': count}, lost_guard=kind == 'lost')
@@ -55,7 +56,7 @@ def nicegui_server_factory():
 
 @pytest.fixture(scope='session')
 def nicegui_browser():
-    return SimpleNamespace(options=SimpleNamespace(handshake_delay_ms=1000), set_handshake_delay=lambda ms: None,
+    return SimpleNamespace(handshake_delay=lambda ms: nullcontext(),
                            screenshot=lambda path: path.write_bytes(b'png') or True)
 '''
 

@@ -28,7 +28,7 @@ def test_bad_cadence_is_refused(text):
 
 
 def evidence(**changes):
-    base = dict(scenario='get', cadence='connect', navigations=30, departures=29, missed=0, seconds=4.0, race_hits=29,
+    base = dict(scenario='get', cadence='connect', navigations=30, departures=29, missed=[], seconds=4.0, race_hits=29,
                 expect_race=True, keyerrors_raw=0, judged=Judged(), leaked_clients=0, dead_mappings=0,
                 unconnected=0, page_works=True)
     base.update(changes)
@@ -53,6 +53,9 @@ def test_each_detector_fails_the_storm():
         'leaked': evidence(leaked_clients=2),
         'does not work': evidence(page_works=False, page_problem='no round trip'),
         'SEVERE': evidence(console_severe=['Uncaught TypeError']),
+        'could not take its steps': evidence(missed=['step 4: WaitTimeout: waited 10 s for a link inside the app']),
+        '/nope answered 404 x2': evidence(error_pages={'/nope answered 404': 2}),
+        'lost its #4304 guard': evidence(lost_guard=True),
     }
     for word, e in cases.items():
         assert any(word in failure for failure in judge_storm(e).failures), word
@@ -88,17 +91,37 @@ class FakeDriver:
             raise RuntimeError('page never loads')
         self.visited.append(url)
 
+    def back(self):
+        self.visited.append('back')
+
+    def forward(self):
+        self.visited.append('forward')
+
 
 def test_storm_takes_every_step():
     from nicegui_e2e.storm import run_storm, step_get
     driver = FakeDriver()
-    result = run_storm(driver, 'http://x', 'get', step_get(), count=5, cadence=Cadence.parse('connect'))
+    result = run_storm(driver, 'http://x', 'get', step_get(('/', '/b', '/c')), count=5,
+                       cadence=Cadence.parse('connect'))
     assert [n.target for n in result.navigations] == ['/', '/b', '/c', '/', '/b'] and not result.missed
     assert result.departures == 5  # four steps left a page, and the caller's next navigation leaves the last
 
 
 def test_broken_page_ends_the_storm_early_and_says_why():
     from nicegui_e2e.storm import run_storm, step_get
-    result = run_storm(FakeDriver(broken=True), 'http://x', 'get', step_get(), count=30,
+    result = run_storm(FakeDriver(broken=True), 'http://x', 'get', step_get(('/',)), count=30,
                        cadence=Cadence.parse('0'))
     assert len(result.missed) == 4 and result.missed[-1] == 'gave up after 3 missed steps in a row'
+
+
+def test_the_server_storm_without_a_selector_is_skipped_with_what_to_set():
+    from nicegui_e2e.storm import StormSkipped, build_step
+    with pytest.raises(StormSkipped, match='--nicegui-e2e-server-selector'):
+        build_step('server', ['/'])
+
+
+def test_history_builds_two_entries_even_for_a_one_page_app():
+    from nicegui_e2e.storm import step_history
+    driver = FakeDriver()
+    step = step_history(['/'])
+    assert [step(driver, 'http://x', i)[0] for i in range(4)] == ['get', 'get', 'back', 'forward']
