@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import processes
+from .storm import LIVE_FLAG
 from .wire import HELD_MARK
 
 if TYPE_CHECKING:  # Selenium is imported where first needed at runtime: loading the plugin must stay cheap
@@ -151,7 +152,10 @@ def handshake_hook(delay_ms: int) -> str:
     ``connect`` (an implicit handshake is turned into an explicit one first), widening the window.
     """
     return '''(() => {
-  const delay = %d;
+  let delay = %d;
+  try {  // the storm asked this page to handshake at once, so that it can be left live
+    if (sessionStorage.getItem('%s')) { sessionStorage.removeItem('%s'); delay = 0; }
+  } catch (e) {}
   const state = window.__niceguiE2E = {windows: 0, connects: 0, handshakes: 0, acks: 0, left: false};
   let current;
   const wrap = (io) => {
@@ -189,7 +193,7 @@ def handshake_hook(delay_ms: int) -> str:
     get() { return current; },
     set(value) { current = typeof value === 'function' ? wrap(value) : value; },
   });
-})();''' % (int(delay_ms), HELD_MARK)  # noqa: UP031  # %-formatting leaves the JavaScript's braces as they are
+})();''' % (int(delay_ms), LIVE_FLAG, LIVE_FLAG, HELD_MARK)  # noqa: UP031  # %-formatting leaves the JavaScript's braces as they are
 
 
 @dataclass

@@ -23,6 +23,8 @@ CONSOLE_EXPECTED = (
     'WebSocket is closed before the connection is established',
 )
 SETTLE_GRACE = 5.0
+LIVE_SHARE = 0.25
+"""The share of pages a storm leaves after their handshake, so that the app's own handlers run too."""
 
 
 @dataclass
@@ -170,8 +172,9 @@ def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, c
                             install=browser.install_in_new_tab)
     browser.reset(server.base_url)
     start = mark(server)
+    live_share = 0.0 if scenario in ('tabs', 'server') else LIVE_SHARE  # a new tab has no session storage to arm
     result = storm.run_storm(browser.driver, server.base_url, scenario, step, count=count, cadence=cadence,
-                             seed=seed)
+                             seed=seed, live_share=live_share)
     with browser.handshake_delay(0):  # the last page is judged as a user meets it, without the fault
         check = replace(check or PageCheck(), path=(check.path if check and check.path else pages[0]))
         works, problem = check_page(browser, server.base_url, check)
@@ -193,7 +196,8 @@ def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, c
                                    if event['kind'] == 'response' and event.get('status', 200) >= 400)
     evidence = Evidence(
         scenario=scenario, cadence=str(cadence), navigations=len(result.navigations),
-        departures=result.departures, missed=result.missed, error_pages=dict(errors),
+        departures=result.departures, live_departures=result.live_departures, missed=result.missed,
+        error_pages=dict(errors),
         seconds=result.seconds, race_hits=race_hits, expect_race=expect_race,
         keyerrors_raw=sum(i.is_4304 for i in raw_incidents), judged=judged,
         leaked_clients=len(stale), dead_mappings=snapshot['dead_mappings'],
@@ -201,6 +205,6 @@ def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, c
                         and (c['created'] or 0) >= result.started),
         page_works=works, page_problem=problem, console_severe=unexpected,
         console_allowed=len(severe) - len(unexpected), handshake_paths=dict(paths),
-        lost_guard=server.info['lost_guard'])
+        lost_guard=server.info['lost_guard'], reconnect_timeout=snapshot.get('reconnect_timeout'))
     return StormReport(evidence, judge_storm(evidence), result, server.info, events, console, raw, records)
 

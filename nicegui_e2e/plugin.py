@@ -206,8 +206,8 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
             host=chosen.server_host, disconnect_fix=disconnect_fix or chosen.disconnect_fix,
             handshake_delay=(server_handshake_delay_ms if server_handshake_delay_ms is not None
                              else chosen.server_handshake_delay_ms) / 1000,
-            reconnect_timeout=reconnect_timeout)
-        key = (options.app, options.host, options.disconnect_fix, options.handshake_delay, reconnect_timeout)
+            reconnect_timeout=reconnect_timeout if reconnect_timeout is not None else chosen.reconnect_timeout)
+        key = (options.app, options.host, options.disconnect_fix, options.handshake_delay, options.reconnect_timeout)
         server = servers.get(key)
         if server is None or not server.running:
             if server is not None:

@@ -82,6 +82,19 @@ def _pages(text: str) -> tuple[str, ...]:
     return pages
 
 
+def _seconds(text: str) -> float | None:
+    """Seconds, fractions allowed; empty means "the app's own choice"."""
+    if not text.strip():
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError('wants seconds, a number of at least 0') from None
+    if not seconds >= 0:
+        raise ValueError('wants seconds, a number of at least 0')
+    return seconds
+
+
 def _seed(text: str) -> int | None:
     """No seed means a new one per run."""
     return _whole(0)(text) if text.strip() else None
@@ -112,6 +125,8 @@ SPECS: tuple[Spec, ...] = (
     Spec('handshake_delay_ms', 'browser fault: hold the handshake back this long after connect (0: natural timing)',
          '1000', _whole(0)),
     Spec('server_handshake_delay_ms', 'server fault: delay handshake processing this long', '0', _whole(0)),
+    Spec('reconnect_timeout', "seconds NiceGUI keeps a client whose socket left, on the servers the suite starts "
+                              "(default: the app's own); a storm settles for at most this plus 5 s", '', _seconds),
     Spec('server_host', 'address the server binds (loopback unless you ask otherwise)', '127.0.0.1'),
     Spec('chromedriver', 'chromedriver to use (default: found on PATH, offline)', ''),
     Spec('chrome_binary', 'Chrome or Chromium binary (default: the headless shell where installed, '
@@ -138,6 +153,7 @@ class Settings:
     storm_cadence: Cadence = field(default_factory=lambda: Cadence.parse('connect'))
     handshake_delay_ms: int = 1000
     server_handshake_delay_ms: int = 0
+    reconnect_timeout: float | None = None
     server_host: str = '127.0.0.1'
     chromedriver: str = ''
     chrome_binary: str = ''

@@ -87,6 +87,7 @@ class StormResult:
     navigations: list[Navigation] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)  # steps that could not be taken, with the reason
     last_page_open: bool = False  # the last page reached its window, so whatever comes next leaves it in there
+    live_departures: int = 0  # departures from a page left after its handshake, where the app's handlers ran
 
     @property
     def seconds(self) -> float:
@@ -126,6 +127,17 @@ def handshaken(driver: Any, flag: str = 'left') -> bool:
         'const s = window.__niceguiE2E; return !!(s && !s[arguments[0]] && s.acks > 0)', flag))
 
 
+LIVE_FLAG = 'nicegui_e2e_live'
+"""A session-storage key: the next page of this tab holds no handshake back, so the storm can leave it live."""
+
+
+def arm_live(driver: Any) -> bool:
+    """Ask the next page of this tab to handshake at once; False where this document has no storage (a blank
+    tab), so that page is left inside its window as usual."""
+    return bool(driver.execute_script(
+        'try { sessionStorage.setItem(arguments[0], "1"); return true; } catch (e) { return false; }', LIVE_FLAG))
+
+
 def wait_window(driver: Any, timeout: float = 10.0) -> None:
     wait_for(lambda: window_open(driver), timeout=timeout, what='the page socket to reach the server')
 
@@ -135,12 +147,19 @@ def wait_handshaken(driver: Any, timeout: float = 10.0, flag: str = 'left') -> N
 
 
 def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: int, cadence: Cadence,
-              seed: int = 0, step_timeout: float = 10.0, give_up_after: int = 3) -> StormResult:
+              seed: int = 0, live_share: float = 0.0, step_timeout: float = 10.0,
+              give_up_after: int = 3) -> StormResult:
     """Take ``count`` steps, pausing by ``cadence`` after each; a step that fails is noted, not fatal, but
     ``give_up_after`` failures in a row end the storm: the page is broken, and waiting out every step's
-    deadline would only hide that for minutes."""
+    deadline would only hide that for minutes.
+
+    Users also leave pages that are live: with ``live_share`` (cadence ``connect``), about that share of the
+    pages, chosen with the seed, handshake at once and are left after their handshake, where the app's own
+    connect and disconnect handlers run; the rest are left inside the connect-to-handshake window."""
     result = StormResult(scenario, str(cadence), started=time.time())
     in_a_row = 0
+    live_pick = random.Random(seed + 1)
+    live = False  # the page now open is to be left after its handshake
     for i, pause in zip(range(count), cadence.pauses(count, seed)):
         if in_a_row >= give_up_after:
             result.missed.append(f'gave up after {in_a_row} missed steps in a row')
@@ -148,23 +167,28 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
         try:
             if cadence.mode == 'connect':
                 if i > 0:
-                    wait_window(driver, step_timeout)
+                    (wait_handshaken if live else wait_window)(driver, step_timeout)
                 mark_left(driver)
+            next_live = cadence.mode == 'connect' and live_pick.random() < live_share and arm_live(driver)
             t = time.time()
             action, target = step(driver, base_url, i)
         except Exception as error:  # pylint: disable=broad-except
             in_a_row += 1
             result.missed.append(f'step {i}: {type(error).__name__}: '
                                  f'{str(error).splitlines()[0] if str(error) else ""}')
+            live = False
             continue
         in_a_row = 0
+        result.live_departures += i > 0 and live
+        live = next_live
         result.navigations.append(Navigation(t, action, target, pause))
         if pause > 0:
             time.sleep(pause)  # the cadence itself: a deliberate pause between steps, not a synchronisation
     if cadence.mode == 'connect' and result.navigations and in_a_row == 0:
         try:  # the caller's next navigation (the page check) then leaves the last page as the storm did
-            wait_window(driver, step_timeout)
+            (wait_handshaken if live else wait_window)(driver, step_timeout)
             result.last_page_open = driver.execute_script('return location.protocol') != 'about:'
+            result.live_departures += live and result.last_page_open
         except Exception as error:  # pylint: disable=broad-except
             result.missed.append(f'last page: {type(error).__name__}: {error}')
     result.ended = time.time()

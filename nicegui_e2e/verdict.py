@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .incident import Judged
 
+LONG_RECONNECT_TIMEOUT = 10.0
 HELD_NOTE = ("the hold-back turned this NiceGUI's implicit handshake into the explicit one it keeps for prefetched "
              'pages: these race hits are the ones prefetched pages meet')
 
@@ -16,7 +17,7 @@ class Evidence:
     scenario: str
     cadence: str
     navigations: int
-    departures: int  # navigations that left a NiceGUI page: what the race-hit rate is counted against
+    departures: int  # navigations that left a NiceGUI page
     missed: list[str]  # steps that could not be taken, with the reason
     seconds: float
     race_hits: int | None  # None: this NiceGUI keeps no per-socket mapping, so there is no race to hit
@@ -31,8 +32,10 @@ class Evidence:
     console_severe: list[str] = field(default_factory=list)
     console_allowed: int = 0
     handshake_paths: Mapping[str, int] = field(default_factory=dict)  # connects of the storm by handshake path
+    live_departures: int = 0  # of those, departures after the handshake: the race-hit rate counts the others
     lost_guard: bool = False  # NiceGUI should carry its own #4304 guard and the server found none
     error_pages: Mapping[str, int] = field(default_factory=dict)  # '/x answered 404' -> page loads
+    reconnect_timeout: float | None = None  # the server's: how long the settle after the storm may take
 
     @property
     def keyerrors(self) -> int:
@@ -56,10 +59,11 @@ def handshake_label(paths: Mapping[str, int]) -> str:
     used = {path: count for path, count in paths.items() if count}
     if len(used) == 1:
         return words[next(iter(used))]
-    return ', '.join(f'{count} {path}' for path, count in sorted(used.items()))
+    return 'handshakes: ' + ', '.join(f'{count} {path}' for path, count in sorted(used.items())) if used else ''
 
 
 def judge_storm(e: Evidence) -> Verdict:
+    """Every failure the evidence shows, and the notes that explain the figures."""
     failures: list[str] = []
     notes: list[str] = []
     if e.lost_guard:
@@ -90,19 +94,31 @@ def judge_storm(e: Evidence) -> Verdict:
     if e.error_pages:
         failures.append(f'{sum(e.error_pages.values())} page load(s) got an error page: '
                         + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items())))
+    return Verdict(failures, notes + _context(e))
+
+
+def _context(e: Evidence) -> list[str]:
+    """What a reader needs to weigh the figures, failing nothing."""
+    notes = []
     if e.judged.allowed:
         notes.append(f'{len(e.judged.allowed)} allow-listed incident(s)')
+    if (e.reconnect_timeout or 0) > LONG_RECONNECT_TIMEOUT:
+        notes.append(f"the app keeps clients {e.reconnect_timeout:g} s after their socket left, so a storm's "
+                     'settle may take that long: shorten it on the suite\'s servers with '
+                     '--nicegui-e2e-reconnect-timeout')
     if e.handshake_paths.get('held'):
         notes.append(HELD_NOTE)
-    return Verdict(failures, notes)
+    return notes
 
 
 def figures(e: Evidence) -> str:
     """The one line a storm prints."""
     hits = 'n/a' if e.race_hits is None else str(e.race_hits)
-    rate = '' if not e.race_hits or not e.departures else f' ({100 * e.race_hits / e.departures:.0f}% of departures)'
+    in_window = e.departures - e.live_departures
+    rate = f' ({100 * e.race_hits / in_window:.0f}% of departures in the window)' if e.race_hits and in_window else ''
+    live = f', {e.live_departures} left live' if e.live_departures else ''
     path = handshake_label(e.handshake_paths)
     return (f'{e.scenario} @ {e.cadence}{f" [{path}]" if path else ""}: '
-            f'{e.navigations} navigations, {hits} race hits{rate}, '
+            f'{e.navigations} navigations, {hits} race hits{rate}{live}, '
             f'{e.keyerrors} KeyErrors, {len(e.judged.failing) - len(e.judged.issue_4304)} other errors, '
             f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients, {e.seconds:.1f} s')

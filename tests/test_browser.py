@@ -97,5 +97,7 @@ def test_the_shell_is_announced_to_the_driver_instead_of_headless_mode(tmp_path)
     assert '--headless=new' not in options.arguments
 
 
-def test_handshake_hook_carries_the_delay():
-    assert 'const delay = 75;' in browser.handshake_hook(75)
+def test_handshake_hook_carries_the_delay_and_the_live_flag():
+    hook = browser.handshake_hook(75)
+    assert 'let delay = 75;' in hook
+    assert "sessionStorage.getItem('nicegui_e2e_live')" in hook and "query.nicegui_e2e_held = 1" in hook

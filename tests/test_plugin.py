@@ -136,6 +136,9 @@ BAD = [
     ('storm_cadence', 'fast', "cadence must look like 150, 0-400, sweep:0-400 or connect, not 'fast'"),
     ('storm_cadence', '400-0', "cadence range '400-0' runs backwards"),
     ('headed', 'sometimes', 'wants one of 1, true, yes, on, 0, false, no, off'),
+    ('reconnect_timeout', '-1', 'wants seconds, a number of at least 0'),
+    ('reconnect_timeout', 'nan', 'wants seconds, a number of at least 0'),
+    ('pages', '/a, orders', "wants paths that start with /, like /orders/1, not 'orders'"),
 ]
 
 

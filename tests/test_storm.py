@@ -42,8 +42,10 @@ def key_error():
 def test_clean_storm_passes_and_prints_its_figures():
     e = evidence()
     assert judge_storm(e).passed
-    assert figures(e) == ('get @ connect: 30 navigations, 29 race hits (100% of departures), 0 KeyErrors, '
-                          '0 other errors, 0 allowed, 0 leaked clients, 4.0 s')
+    assert figures(e) == ('get @ connect: 30 navigations, 29 race hits (100% of departures in the window), '
+                          '0 KeyErrors, 0 other errors, 0 allowed, 0 leaked clients, 4.0 s')
+    assert '21 race hits (100% of departures in the window), 8 left live,' in figures(
+        evidence(race_hits=21, live_departures=8))
 
 
 def test_each_detector_fails_the_storm():
