@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import processes
+from .waiting import wait_for
 from .storm import LIVE_FLAG
 from .wire import HELD_MARK
 
@@ -302,6 +303,10 @@ class Browser:
             self.driver.close()
         self.driver.switch_to.window(handles[0])
         self.driver.get('about:blank')
+        # with page load strategy none, a navigation right after this one was seen dropped (1 in 12 sessions)
+        wait_for(lambda: self.driver.execute_script(
+            'return location.href === "about:blank" && document.readyState === "complete"'),
+            timeout=10, what='the blank tab to finish loading')
         self.driver.execute_cdp_cmd('Network.clearBrowserCookies', {})
         for origin in origins:
             self.driver.execute_cdp_cmd('Storage.clearDataForOrigin', {'origin': origin, 'storageTypes': 'all'})
