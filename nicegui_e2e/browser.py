@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import processes
-from .waiting import wait_for
 from .storm import LIVE_FLAG
+from .waiting import wait_for
 from .wire import HELD_MARK
 
 if TYPE_CHECKING:  # Selenium is imported where first needed at runtime: loading the plugin must stay cheap
