@@ -6,7 +6,9 @@ lookup, signal handler, thread, process or NiceGUI import before one of our fixt
 seen from this repository's own venv (its root conftest and editable install hide it), so one module-scoped
 fixture builds the wheel, installs it with those plugins into a venv outside the repository, and every case runs
 that venv's pytest in a temporary project outside the repository, with fake browsers first on PATH that leave a
-trace when anything looks for a browser. No server and no browser is ever started.
+trace when anything looks for a browser. No server and no browser is started, but in the last case: the suite
+the wheel ships (``--pyargs nicegui_e2e.suite``) storms an app written outside the repository, with the real
+Chrome named explicitly, as a team that only installed the wheel would run it.
 
 Opt-in is ``-p nicegui_e2e.plugin``, ``pytest_plugins = ['nicegui_e2e.plugin']`` in a conftest, or
 ``addopts = -p nicegui_e2e.plugin`` in the ini file; every flag of ours starts with ``--nicegui-e2e-``.
@@ -114,15 +116,15 @@ class Sandbox:
         env.update(NO_NETWORK, COLUMNS='200', PY_COLORS='0', NO_COLOR='1', **extra)
         return env
 
-    def pytest(self, project: str, *args: str, **env: str) -> Run:
+    def pytest(self, project: str, *args: str, timeout: float = RUN_TIMEOUT, **env: str) -> Run:
         self.marker.unlink(missing_ok=True)
         try:
             done = subprocess.run([str(self.venv / 'bin' / 'pytest'), *args], check=False, cwd=self.projects / project,
                                   env=self.env(**env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, timeout=RUN_TIMEOUT)
+                                  stderr=subprocess.STDOUT, text=True, timeout=timeout)
         except subprocess.TimeoutExpired as error:
             out = error.stdout.decode(errors='replace') if isinstance(error.stdout, bytes) else error.stdout or ''
-            pytest.fail(f'pytest {shlex.join(args)} still running after {RUN_TIMEOUT} s (killed):\n{out[-3000:]}')
+            pytest.fail(f'pytest {shlex.join(args)} still running after {timeout} s (killed):\n{out[-3000:]}')
         lookups = self.marker.read_text().strip().replace('\n', '; ') if self.marker.exists() else ''
         return Run(tuple(args), project, done.returncode, done.stdout, lookups)
 
@@ -316,3 +318,64 @@ def test_opting_in_starts_nothing_before_a_fixture_is_used(sandbox: Sandbox) -> 
         states[name] = json.loads(probe.read_text())
     assert states['without us']['nicegui_modules'] == [], f'the probe is broken: {states["without us"]}'
     assert states['with -p'] == states['without us'], f'opting in started something: {states}'
+
+
+TEAM_APP = '''
+from nicegui import app, ui
+
+
+def menu() -> None:
+    with ui.row():
+        ui.link('Overview', '/overview')
+        ui.link('Invoices', '/invoices')
+        ui.link('Settings', '/settings')
+
+
+@ui.page('/overview')
+def overview() -> None:
+    menu()
+    ui.label('numbers of the month')
+
+
+@ui.page('/invoices')
+async def invoices() -> None:
+    menu()
+    ui.table(columns=[{'name': 'n', 'label': 'n', 'field': 'n'}], rows=[{'n': n} for n in range(20)])
+
+
+@ui.page('/settings')
+def settings() -> None:
+    menu()
+    ui.switch('dark mode')
+
+
+@ui.page('/invoices/{number}')
+def invoice(number: int) -> None:
+    menu()
+    ui.label(f'invoice {number}')
+
+
+app.on_disconnect(lambda: None)
+ui.run(title='Ledger', reconnect_timeout=1.5)
+'''
+
+
+def test_the_installed_suite_storms_an_app_outside_the_repository(sandbox: Sandbox) -> None:
+    """Only the wheel: its built-in allow-list, its storm suite and its negative control, on a team's app with
+    paths, links and handlers of its own and no test ids, in a project that knows nothing of this repository."""
+    shell = Path('/usr/lib/chromium/chromium-headless-shell')  # Debian's, as the suite itself prefers it
+    driver, browser = shutil.which('chromedriver'), str(shell) if shell.exists() else shutil.which('chromium')
+    if not (driver and browser):
+        pytest.skip('no Chrome and chromedriver on PATH (apt-get install chromium chromium-driver)')
+    project = sandbox.projects / 'team'
+    project.mkdir(exist_ok=True)
+    (project / 'pytest.ini').write_text('[pytest]\n')
+    (project / 'main.py').write_text(TEAM_APP)
+    run = sandbox.pytest('team', '-p', PLUGIN, '--pyargs', 'nicegui_e2e.suite', '-p', 'no:cacheprovider',
+                         '-k', 'get or link or history or detector', '--nicegui-e2e-storm-count=8',
+                         f'--nicegui-e2e-chromedriver={driver}', f'--nicegui-e2e-chrome-binary={browser}',
+                         timeout=300, NO_PROXY='127.0.0.1,localhost', no_proxy='127.0.0.1,localhost')
+    assert run.returncode == 0 and re.search(r'\b4 passed\b', run.output), 'the installed suite did not pass' \
+        + run.describe(sandbox.versions)
+    assert '/no-such' not in run.output and re.search(r'get @ connect .*: 8 navigations, [1-9]\d* race hits',
+                                                       run.output), run.describe(sandbox.versions)
