@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
@@ -203,25 +204,43 @@ class AllowEntry:
         return fnmatch.fnmatchcase(incident.signature, self.signature)
 
 
+def _installed(package: str) -> bool:
+    try:
+        metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 class AllowListError(ValueError):
     """The allow-list file is unreadable; the message names the file and the entry."""
 
 
-def load_allowlist(path: Path) -> list[AllowEntry]:
-    if not path.exists():
+def load_allowlist(path: Path, installed: Callable[[str], bool] = _installed) -> list[AllowEntry]:
+    """Read and check an allow-list; every problem is one line naming the file and the entry."""
+    if not path.is_file():
         raise AllowListError(f'allow-list not found: {path}')
     try:
         data = tomllib.loads(path.read_text(encoding='utf-8'))
+    except (OSError, UnicodeDecodeError) as error:
+        raise AllowListError(f'{path}: unreadable: {error}') from None
     except tomllib.TOMLDecodeError as error:
         raise AllowListError(f'{path}: {error}') from None
+    allow = data.get('allow', [])
+    if not isinstance(allow, list):
+        raise AllowListError(f'{path}: "allow" must be an array of tables ([[allow]] entries)')
     entries = []
-    for n, raw in enumerate(data.get('allow', []), start=1):
-        if 'signature' not in raw or 'reason' not in raw:
+    for n, raw in enumerate(allow, start=1):
+        if not isinstance(raw, dict) or not isinstance(raw.get('signature'), str) \
+                or not isinstance(raw.get('reason'), str):
             raise AllowListError(f'{path}: entry {n} needs both "signature" and "reason"')
         if raw['signature'].startswith('KeyError@') and 'handle_disconnect' in raw['signature']:
             raise AllowListError(f'{path}: entry {n} would allow #4304, which always fails')
-        entry = AllowEntry(raw['signature'], raw['reason'], raw.get('nicegui', ''),
-                           tuple(sorted(raw.get('requires', {}).items())))
+        requires = raw.get('requires', {})
+        missing = sorted(package for package in requires if not installed(package))
+        if missing:
+            raise AllowListError(f'{path}: entry {n} names {missing[0]!r}, which is not installed here')
+        entry = AllowEntry(raw['signature'], raw['reason'], raw.get('nicegui', ''), tuple(sorted(requires.items())))
         try:
             for spec in [entry.nicegui, *(spec for _, spec in entry.requires)]:
                 SpecifierSet(spec)

@@ -8,7 +8,9 @@ where one exists (``main_file`` becomes ``nicegui_e2e_app``).
 """
 from __future__ import annotations
 
+import functools
 import json
+import os
 import random
 import re
 import shutil
@@ -62,6 +64,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SETTINGS] = settings.read(config)
     except settings.SettingError as error:
         raise pytest.UsageError(f'nicegui-e2e: {error}') from None
+    problem = _named_file_problem(config, config.stash[SETTINGS])
+    if problem:
+        raise pytest.UsageError(f'nicegui-e2e: {problem}')
     config.addinivalue_line('markers', 'storm: a navigation storm against a real NiceGUI server')
     config.addinivalue_line('markers', 'nicegui_e2e_app(path): the app file this test\'s storms run against')
     config.addinivalue_line('markers', 'nicegui_e2e_pages(*paths): the pages this test\'s storms visit')
@@ -72,6 +77,29 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(XdistSeed(config), 'nicegui_e2e_xdist')
     if not hasattr(config, 'workerinput'):
         _clear_artifacts(_artifacts_root(config))
+
+
+NAMED_FILES = (('app', os.R_OK), ('allowlist', os.R_OK), ('chromedriver', os.X_OK), ('chrome_binary', os.X_OK))
+
+
+def _named_file_problem(config: pytest.Config, chosen: Settings) -> str:
+    """A file the user named must be there before anything starts, so the run ends with one line instead of
+    every test failing alike; a default that is missing fails only where a fixture needs it."""
+    for name, access in NAMED_FILES:
+        value = getattr(chosen, name)
+        if not value or chosen.sources[name] == 'default':
+            continue
+        path = _resolve_path(config, value)
+        problem = ''
+        if not path.is_file():
+            problem = f'no such file ({path})'
+        elif not os.access(path, access):
+            problem = f'not {"executable" if access == os.X_OK else "readable"} ({path})'
+        elif name == 'allowlist':
+            problem = _attempt(functools.partial(incident.load_allowlist, path), incident.AllowListError)
+        if problem:
+            return f'{name} = {value!r} from {settings.where(settings.SPEC[name], chosen.sources[name])}: {problem}'
+    return ''
 
 
 def _seed(config: pytest.Config) -> int:
@@ -197,6 +225,7 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
     _teardown_on_sigterm()
     chosen = nicegui_e2e_settings
     servers: dict[tuple[Any, ...], NiceGUIServer] = {}
+    broken: dict[tuple[Any, ...], str] = {}  # a server that could not start fails every later test at once
 
     def factory(app: str | Path | None = None, *, disconnect_fix: Mode | None = None,
                 server_handshake_delay_ms: int | None = None, reconnect_timeout: float | None = None,
@@ -208,13 +237,18 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
                              else chosen.server_handshake_delay_ms) / 1000,
             reconnect_timeout=reconnect_timeout if reconnect_timeout is not None else chosen.reconnect_timeout)
         key = (options.app, options.host, options.disconnect_fix, options.handshake_delay, options.reconnect_timeout)
+        if key in broken:
+            pytest.fail(f'nicegui-e2e: {broken[key]} (as for an earlier test)', pytrace=False)
         server = servers.get(key)
         if server is None or not server.running:
             if server is not None:
                 server.stop()
             server = NiceGUIServer(options, tmp_path_factory.mktemp(f'server-{options.app.stem}'))
             problem = _attempt(server.start, ServerError)
+            if problem and not options.app.is_file():
+                problem += f'; name the app with {settings.flag("app")} or the ini key {settings.ini("app")}'
             if problem:
+                broken[key] = problem
                 pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
             servers[key] = server
         return server

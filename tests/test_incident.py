@@ -106,10 +106,21 @@ def test_4304_always_fails(tmp_path):
     ('[[allow]]\nsignature = "KeyError@nicegui.client:handle_disconnect"\nreason = "no"\n', '#4304'),
     ('[[allow]]\nsignature = "X@y:z"\nreason = "r"\nnicegui = "not a range"\n', 'entry 1'),
     ('[[allow]\n', 'allow.toml'),
+    ('allow = "everything"\n', 'must be an array of tables'),
+    ('[[allow]]\nsignature = 3\nreason = "r"\n', 'needs both'),
+    ('[[allow]]\nsignature = "X@y:z"\nreason = "r"\nrequires = { starlete = ">=1" }\n',
+     "entry 1 names 'starlete', which is not installed here"),
 ])
 def test_bad_allowlist_is_one_clear_error(tmp_path, text, problem):
     with pytest.raises(incident.AllowListError, match=problem):
         write_allowlist(tmp_path, text)
+
+
+def test_an_unreadable_allowlist_is_one_clear_error(tmp_path):
+    path = tmp_path / 'allow.toml'
+    path.write_bytes(b'\xff\xfe not text')
+    with pytest.raises(incident.AllowListError, match=r'allow\.toml: unreadable: .*codec'):
+        incident.load_allowlist(path)
 
 
 def test_records_keep_what_python_would_have_printed_anyway(tmp_path, capsys):

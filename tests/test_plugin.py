@@ -8,6 +8,7 @@ path of the plugin runs as it does for real while nothing is started.
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -163,6 +164,48 @@ def test_a_bad_value_is_one_line_naming_where_it_came_from(suite: pytest.Pyteste
     where = {'flag': f'the flag {settings.flag(name)}', 'environment': f'the environment variable {settings.env(name)}',
              'ini': f'the ini key {settings.ini(name)}'}[source]
     assert result.stderr.lines == [f'ERROR: nicegui-e2e: {name} = {value!r} from {where}: {complaint}', '']
+    assert 'Traceback' not in result.stdout.str()
+
+
+@pytest.mark.parametrize('name, value, complaint', [
+    ('app', 'nope.py', r'no such file \(/.*/nope\.py\)'),
+    ('allowlist', 'nope.toml', r'no such file \(/.*/nope\.toml\)'),
+    ('allowlist', 'bad.toml', r'/.*/bad\.toml: entry 1 would allow #4304, which always fails'),
+    ('chromedriver', 'not-executable', r'not executable \(/.*/not-executable\)'),
+    ('chrome_binary', '/nowhere/chrome', r'no such file \(/nowhere/chrome\)'),
+])
+@pytest.mark.parametrize('source', ['flag', 'environment', 'ini'])
+def test_a_named_file_that_is_not_there_ends_the_run_in_one_line(suite: pytest.Pytester,
+                                                                monkeypatch: pytest.MonkeyPatch, source: str,
+                                                                name: str, value: str, complaint: str) -> None:
+    (suite.path / 'not-executable').write_text('')
+    (suite.path / 'bad.toml').write_text('[[allow]]\nsignature = "KeyError@nicegui.client:handle_disconnect"\n'
+                                        'reason = "hide it"\n')
+    args = [f'{settings.flag(name)}={value}'] if source == 'flag' else []
+    if source == 'environment':
+        monkeypatch.setenv(settings.env(name), value)
+    if source == 'ini':
+        suite.makeini(f'[pytest]\n{settings.ini(name)} = {value}\n')
+    suite.makepyfile('def test_one():\n    pass\n')
+    result = suite.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    where = {'flag': f'the flag {settings.flag(name)}', 'environment': f'the environment variable {settings.env(name)}',
+             'ini': f'the ini key {settings.ini(name)}'}[source]
+    assert len(result.stderr.lines) == 2 and not result.stderr.lines[1]
+    assert re.fullmatch(f'ERROR: nicegui-e2e: {name} = {re.escape(repr(value))} from {where}: {complaint}',
+                        result.stderr.lines[0]), result.stderr.lines[0]
+
+
+def test_a_server_that_cannot_start_fails_each_test_in_one_line_without_trying_again(
+        pytester: pytest.Pytester) -> None:
+    pytester.makeconftest("pytest_plugins = ['nicegui_e2e.plugin']\n")
+    pytester.makepyfile('def test_one(nicegui_server):\n    pass\n\n\ndef test_two(nicegui_server):\n    pass\n')
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=2)  # in the fixture's setup
+    result.stdout.fnmatch_lines([
+        'nicegui-e2e: app file not found: */main.py; name the app with --nicegui-e2e-app or the ini key '
+        'nicegui_e2e_app',
+        'nicegui-e2e: app file not found: */main.py; * (as for an earlier test)'])
     assert 'Traceback' not in result.stdout.str()
 
 
