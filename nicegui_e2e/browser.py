@@ -256,9 +256,43 @@ class Browser:
     def __init__(self, options: BrowserOptions, work_dir: Path) -> None:
         self.options = options
         self.work_dir = work_dir
-        self.driver = launch(options, work_dir / 'profile', work_dir / 'chromedriver.log')
+        self.launches = 0
+        self._start()
+
+    def _start(self) -> None:
+        self.launches += 1
+        self.driver = launch(self.options, self.work_dir / f'profile-{self.launches}',
+                             self.work_dir / f'chromedriver-{self.launches}.log')
+        self._driver_pid = self.driver.service.process.pid
+        # Chrome's own process, found now: if the driver dies, Chrome is re-parented and no longer below it
+        self._chrome = processes.first_child(self._driver_pid)
         self._hook_id: str | None = None
-        self.set_handshake_delay(options.handshake_delay_ms)
+        self.set_handshake_delay(self.options.handshake_delay_ms)
+
+    def revive(self) -> bool:
+        """Start Chrome afresh where it or its driver died (an earlier test killed it, or it crashed), so that one
+        casualty does not fail the rest of the session; True if it had to."""
+        if not self.trouble():
+            return False
+        self.quit()
+        self._start()
+        return True
+
+    @property
+    def pids(self) -> tuple[int, int | None]:
+        """chromedriver's process id and Chrome's (None where Chrome could not be found)."""
+        return self._driver_pid, self._chrome.pid if self._chrome is not None else None
+
+    def trouble(self) -> str:
+        """'' while chromedriver and Chrome run; else one line saying which of them died and how."""
+        end = processes.describe_end(self._driver_pid, self.driver.service.process.poll())
+        if end:
+            return f'chromedriver (pid {self._driver_pid}) {end}'
+        if self._chrome is not None:
+            end = processes.describe_end(self._chrome.pid, None) if self._chrome.is_running() else 'is gone'
+            if end:
+                return f'Chrome (pid {self._chrome.pid}) {end}'
+        return ''
 
     def set_handshake_delay(self, delay_ms: int) -> None:
         """Install the page hook in the current tab, replacing an earlier one (new tabs need a call too).
@@ -327,9 +361,9 @@ class Browser:
 
     def quit(self, grace: float = 5.0) -> None:
         """Quit, then make sure every Chrome process the driver started is gone."""
-        service = getattr(self.driver, 'service', None)
-        process = getattr(service, 'process', None)
-        started = processes.family(process.pid) if process is not None else []
+        started = processes.family(self._driver_pid)
+        if self._chrome is not None:  # outlives a dead driver, re-parented with its children
+            started += [p for p in processes.family(self._chrome.pid) if p not in started]
         try:
             self.driver.quit()
         except Exception:  # pylint: disable=broad-except

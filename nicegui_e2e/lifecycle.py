@@ -87,6 +87,14 @@ class StormReport:
         self.check()
 
 
+class PartDied(RuntimeError):
+    """The server, Chrome or its driver died or hangs; the message is one line that says which and how."""
+
+
+def trouble(server: NiceGUIServer, browser: Browser) -> str:
+    return server.trouble() or browser.trouble()
+
+
 def mark(server: NiceGUIServer) -> Mark:
     diagnostics = server.diagnostics(since=1 << 30)
     return Mark(len(server.stdout()), len(server.stderr()), len(server.records()), diagnostics['event_count'],
@@ -163,20 +171,41 @@ def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, c
         expect_race: bool = True, allowlist: Sequence[incident.AllowEntry] = (),
         versions: Mapping[str, str] | None = None, seed: int = 0) -> StormReport:
     """Run ``scenario`` against ``server`` in ``browser`` over ``pages`` (default: the pages the server found in
-    the app) and judge it. Raises :class:`storm.StormSkipped` where the scenario cannot run as configured."""
+    the app) and judge it. Raises :class:`storm.StormSkipped` where the scenario cannot run as configured, and
+    :class:`PartDied` where the server, Chrome or its driver died or hangs, instead of a wall of tracebacks."""
     pages = list(pages or server.pages())
     if not pages:
         raise storm.StormSkipped(f'{server.options.app.name} registers no page a storm can visit (routes with path '
                                  'parameters need concrete instances: --nicegui-e2e-pages /orders/1)')
     step = storm.build_step(scenario, pages, seed=seed, server_selector=server_selector,
                             install=browser.install_in_new_tab)
+    browser.revive()
+    check = replace(check or PageCheck(), path=(check.path if check and check.path else pages[0]))
+    try:
+        return _storm_and_judge(server, browser, scenario, step, count=count, cadence=cadence, check=check,
+                                expect_race=expect_race, allowlist=allowlist, versions=versions or {}, seed=seed)
+    except PartDied:
+        raise
+    except Exception:
+        casualty = trouble(server, browser)
+        if casualty:
+            raise PartDied(casualty) from None
+        raise
+
+
+def _storm_and_judge(server: NiceGUIServer, browser: Browser, scenario: str, step: storm.Step, *, count: int,
+                     cadence: storm.Cadence, check: PageCheck, expect_race: bool,
+                     allowlist: Sequence[incident.AllowEntry], versions: Mapping[str, str],
+                     seed: int) -> StormReport:
     browser.reset(server.base_url)
     start = mark(server)
     live_share = 0.0 if scenario in ('tabs', 'server') else LIVE_SHARE  # a new tab has no session storage to arm
     result = storm.run_storm(browser.driver, server.base_url, scenario, step, count=count, cadence=cadence,
-                             seed=seed, live_share=live_share)
+                             seed=seed, live_share=live_share, trouble=lambda: trouble(server, browser))
+    casualty = trouble(server, browser)
+    if casualty:
+        raise PartDied(casualty)
     with browser.handshake_delay(0):  # the last page is judged as a user meets it, without the fault
-        check = replace(check or PageCheck(), path=(check.path if check and check.path else pages[0]))
         works, problem = check_page(browser, server.base_url, check)
     snapshot = settle(server, result.started)
     console = browser.console()
@@ -184,7 +213,7 @@ def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, c
     records = server.records()[start.records:]
     raw_incidents = incident.parse_tracebacks(raw)
     incidents = incident.merge(incident.from_records(records), raw_incidents)
-    judged = incident.judge(incidents, allowlist, versions or {})
+    judged = incident.judge(incidents, allowlist, versions)
     severe = [entry['message'] for entry in console if entry.get('level') == 'SEVERE']
     unexpected = [m for m in severe if not any(pattern in m for pattern in CONSOLE_EXPECTED)]
     race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits

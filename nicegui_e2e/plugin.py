@@ -339,6 +339,10 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
                     seed=request.config.stash[SEED])
         except StormSkipped as reason:
             pytest.skip(f'nicegui-e2e: {reason}')
+        except lifecycle.PartDied as death:
+            folder = _artifact_folder(request.node)
+            _write_casualty(folder, str(death), target, nicegui_browser)
+            pytest.fail(f'nicegui-e2e: {death} (what was collected: {folder})', pytrace=False)
         reports.append(report)
         return report
     return run
@@ -396,6 +400,15 @@ def _write_artifacts(folder: Path, reports: list[lifecycle.StormReport], browser
             '\n'.join([report.line, *report.problems(), *report.verdict.notes]) + '\n', encoding='utf-8')
     if browser is not None:
         browser.screenshot(folder / 'screenshot.png')
+
+
+def _write_casualty(folder: Path, what: str, server: NiceGUIServer, browser: Browser) -> None:
+    """What a storm had collected when a part of it died: the server's whole output so far, a screenshot."""
+    (folder / 'what-died.txt').write_text(what + '\n', encoding='utf-8')
+    for name in ('stdout.log', 'stderr.log', 'records.jsonl'):
+        if (server.run_dir / name).is_file():
+            shutil.copy(server.run_dir / name, folder / f'server-{name}')
+    browser.screenshot(folder / 'screenshot.png')
 
 
 class StormCollector:

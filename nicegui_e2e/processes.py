@@ -26,6 +26,31 @@ def wait_then_kill(processes: list[psutil.Process], grace: float) -> None:
     kill(alive)
 
 
+def first_child(pid: int) -> psutil.Process | None:
+    try:
+        return next(iter(psutil.Process(pid).children()), None)
+    except psutil.NoSuchProcess:
+        return None
+
+
+def describe_end(pid: int, returncode: int | None) -> str:
+    """How a process ended or hangs, in words: 'was killed by SIGKILL', 'exited with code 1', 'is stopped
+    (SIGSTOP) and answers nothing', or '' while it runs."""
+    if returncode is not None:
+        if returncode < 0:
+            return f'was killed by {signal.Signals(-returncode).name}'
+        return f'exited with code {returncode}'
+    try:
+        status = psutil.Process(pid).status()
+    except psutil.NoSuchProcess:
+        return 'is gone'
+    if status == psutil.STATUS_ZOMBIE:
+        return 'is gone'
+    if status == psutil.STATUS_STOPPED:
+        return 'is stopped (SIGSTOP) and answers nothing'
+    return ''
+
+
 def kill(processes: list[psutil.Process]) -> None:
     for process in processes:
         try:
@@ -39,6 +64,7 @@ def end_group(leader: int, grace: float) -> None:
     """End the session ``leader`` started: the group politely, then its tree and the group for sure."""
     members = family(leader)
     _signal_group(leader, signal.SIGTERM)
+    _signal_group(leader, signal.SIGCONT)  # a stopped server handles its SIGTERM only once it runs again
     _, alive = psutil.wait_procs(members, timeout=grace)
     _signal_group(leader, signal.SIGKILL)
     kill(alive)

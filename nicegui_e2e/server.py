@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -74,6 +75,10 @@ class NiceGUIServer:
         # NiceGUI switches to its own test mode when it sees pytest's variables; this server is a real one
         env = {key: value for key, value in os.environ.items() if not key.startswith('PYTEST_')}
         env.update({ENV: settings.to_env(), 'PYTHONUNBUFFERED': '1'})
+        if env.pop('PYTHONDONTWRITEBYTECODE', None):
+            # without bytecode every server compiles NiceGUI anew, 2 to 3 times its start (benchmarks/
+            # server_ready.py); the bytecode goes to a cache of the suite's own, never into the user's tree
+            env.setdefault('PYTHONPYCACHEPREFIX', str(Path(tempfile.gettempdir()) / f'nicegui-e2e-pyc-{os.getuid()}'))
         with open(self.run_dir / 'stdout.log', 'ab') as out, open(self.run_dir / 'stderr.log', 'ab') as err:
             self._process = subprocess.Popen(  # pylint: disable=consider-using-with
                 [self.options.python, '-m', 'nicegui_e2e.bootstrap'], stdout=out, stderr=err,
@@ -149,6 +154,15 @@ class NiceGUIServer:
     def pages(self) -> list[str]:
         """The app's pages a storm visits unless told otherwise, as the server found them after the app loaded."""
         return self.diagnostics(since=1 << 30)['pages']
+
+    def trouble(self) -> str:
+        """'' while the server process runs; else one line: what happened to it, and its last words."""
+        if self._process is None:
+            return 'the NiceGUI server was stopped'
+        end = processes.describe_end(self._process.pid, self._process.poll())
+        if not end:
+            return ''
+        return f'the NiceGUI server (pid {self._process.pid}) {end}; last log lines: {self.log_tail(3)}'
 
     @property
     def running(self) -> bool:

@@ -148,14 +148,17 @@ def wait_handshaken(driver: Any, timeout: float = 10.0, flag: str = 'left') -> N
 
 def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: int, cadence: Cadence,
               seed: int = 0, live_share: float = 0.0, step_timeout: float = 10.0,
-              give_up_after: int = 3) -> StormResult:
+              give_up_after: int = 3, trouble: Callable[[], str] = lambda: '') -> StormResult:
     """Take ``count`` steps, pausing by ``cadence`` after each; a step that fails is noted, not fatal, but
     ``give_up_after`` failures in a row end the storm: the page is broken, and waiting out every step's
     deadline would only hide that for minutes.
 
     Users also leave pages that are live: with ``live_share`` (cadence ``connect``), about that share of the
     pages, chosen with the seed, handshake at once and are left after their handshake, where the app's own
-    connect and disconnect handlers run; the rest are left inside the connect-to-handshake window."""
+    connect and disconnect handlers run; the rest are left inside the connect-to-handshake window.
+
+    ``trouble`` says what died, if anything (the server, Chrome, its driver): asked after a failed step, it
+    ends the storm at once instead of after ``give_up_after`` deadlines."""
     result = StormResult(scenario, str(cadence), started=time.time())
     in_a_row = 0
     live_pick = random.Random(seed + 1)
@@ -177,6 +180,8 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
             result.missed.append(f'step {i}: {type(error).__name__}: '
                                  f'{str(error).splitlines()[0] if str(error) else ""}')
             live = False
+            if trouble():
+                break
             continue
         in_a_row = 0
         result.live_departures += i > 0 and live
