@@ -56,12 +56,13 @@ def _publish(run_dir: Path, name: str, data: ServerInfo) -> None:
     tmp.replace(run_dir / name)
 
 
-def _watch_parent() -> None:
+def _watch_parent(parent: int) -> None:
     """End this server when the process that started it is gone, even if it was killed without a word.
 
     A watchdog that looks twice a second, not ``PR_SET_PDEATHSIG``: that signal follows the thread that
-    started the server, so a server started from a helper thread would die with the thread."""
-    parent = os.getppid()
+    started the server, so a server started from a helper thread would die with the thread. The parent's pid
+    comes from the controller, not from ``getppid()`` here: a parent killed while this process was still
+    importing would otherwise leave init as the parent to watch, and the server running for good."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -120,7 +121,7 @@ def main() -> None:
     settings = _read_settings()
     app_path = Path(settings.app)
     run_dir = Path(settings.run_dir)
-    _watch_parent()
+    _watch_parent(settings.parent or os.getppid())
     _setup_logging(run_dir)
     sock = _bind(settings.host, settings.port)
     port = sock.getsockname()[1]

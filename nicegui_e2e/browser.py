@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from . import processes
+from . import processes, watchdog
 from .storm import LIVE_FLAG
 from .waiting import wait_for
 from .wire import HELD_MARK
@@ -266,6 +266,7 @@ class Browser:
         self._driver_pid = self.driver.service.process.pid
         # Chrome's own process, found now: if the driver dies, Chrome is re-parented and no longer below it
         self._chrome = processes.first_child(self._driver_pid)
+        self._watchdog = watchdog.guard([self._driver_pid] + ([self._chrome.pid] if self._chrome else []))
         self._hook_id: str | None = None
         self.set_handshake_delay(self.options.handshake_delay_ms)
 
@@ -369,3 +370,5 @@ class Browser:
         except Exception:  # pylint: disable=broad-except
             pass
         processes.wait_then_kill(started, grace)
+        self._watchdog.kill()  # nothing left for it to guard
+        self._watchdog.wait()

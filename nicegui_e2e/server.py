@@ -71,7 +71,8 @@ class NiceGUIServer:
         settings = BootSettings(
             app=str(self.options.app.resolve()), run_dir=str(self.run_dir.resolve()), host=self.options.host,
             port=self.options.port, disconnect_fix=self.options.disconnect_fix,
-            handshake_delay=self.options.handshake_delay, reconnect_timeout=self.options.reconnect_timeout)
+            handshake_delay=self.options.handshake_delay, reconnect_timeout=self.options.reconnect_timeout,
+            parent=os.getpid())
         # NiceGUI switches to its own test mode when it sees pytest's variables; this server is a real one
         env = {key: value for key, value in os.environ.items() if not key.startswith('PYTEST_')}
         env.update({ENV: settings.to_env(), 'PYTHONUNBUFFERED': '1'})

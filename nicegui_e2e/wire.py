@@ -42,6 +42,7 @@ class BootSettings:
     disconnect_fix: Mode = 'on'
     handshake_delay: float = 0.0
     reconnect_timeout: Optional[float] = None
+    parent: int = 0  # the controller's pid: the server ends itself when its parent is no longer this process
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))

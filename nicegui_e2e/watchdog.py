@@ -1,0 +1,59 @@
+"""Ends Chrome and its driver when the test process that started them is gone without a word (SIGKILL).
+
+``python -m nicegui_e2e.watchdog OWNER PID...`` polls twice a second. When OWNER is gone it kills each PID and
+everything below it; when every PID is gone by itself (the browser quit as it should), it exits. Servers need
+no watchdog: each runs a guard thread of its own (:mod:`nicegui_e2e.bootstrap`). Chrome has no such thread, and
+a driver whose parent died is re-parented and keeps Chrome alive, so they get this separate process, which
+belongs to neither the test process nor the browser and outlives a kill of either.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import psutil
+
+POLL = 0.5
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def watch(owner: int, pids: list[int]) -> None:
+    watched = []
+    for pid in pids:
+        try:
+            watched.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            pass
+    try:
+        parent = psutil.Process(owner)
+    except psutil.NoSuchProcess:
+        parent = None
+    while any(_alive(p) for p in watched):
+        if parent is None or not _alive(parent):
+            family = [child for p in watched if _alive(p) for child in [p, *p.children(recursive=True)]]
+            for process in family:
+                try:
+                    process.kill()
+                except psutil.Error:
+                    pass
+            return
+        time.sleep(POLL)  # a watchdog's poll interval, not a synchronisation
+
+
+def guard(pids: list[int]) -> subprocess.Popen[bytes]:
+    """Start a watchdog over ``pids`` for this process, in a session of its own (a kill of this process's
+    group must not take the watchdog with it)."""
+    return subprocess.Popen([sys.executable, '-m', 'nicegui_e2e.watchdog', str(psutil.Process().pid),
+                             *map(str, pids)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+if __name__ == '__main__':
+    watch(int(sys.argv[1]), [int(pid) for pid in sys.argv[2:]])
