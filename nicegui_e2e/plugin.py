@@ -450,10 +450,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def _write_run_report(path: Path, summaries: list[StormSummary], stale: list[str]) -> None:
-    """One JSON file per run: what the matrix report turns into a table."""
+def _write_run_report(path: Path, summaries: list[StormSummary], stale: list[str], seed: int) -> None:
+    """One JSON file per run: what the matrix report turns into a table, and the flake check counts."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {'versions': versions(), 'python': sys.version.split()[0], 'stale_allow_entries': stale,
+    data = {'versions': versions(), 'python': sys.version.split()[0], 'seed': seed, 'stale_allow_entries': stale,
             'storms': [json.loads(summary.to_json()) for summary in summaries]}
     path.write_text(json.dumps(data, indent=1), encoding='utf-8')
 
@@ -466,7 +466,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     used = {signature for s in summaries for signature in s.allowed_by}
     stale = sorted({signature for s in summaries for signature in s.live_entries} - used)
     if config.stash[SETTINGS].report:
-        _write_run_report(_resolve_path(config, config.stash[SETTINGS].report), summaries, stale)
+        _write_run_report(_resolve_path(config, config.stash[SETTINGS].report), summaries, stale, config.stash[SEED])
     write = terminalreporter.write_line
     terminalreporter.section('nicegui-e2e storms')
     for s in summaries:

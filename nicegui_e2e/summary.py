@@ -33,6 +33,7 @@ class StormSummary:
     expects_4304: bool
     navigations: int
     departures: int
+    live_departures: int  # of those, left after the handshake; the race-hit rate counts the others
     race_hits: int | None
     keyerrors: int
     other_errors: int
@@ -59,7 +60,8 @@ class StormSummary:
             nicegui=str(info.get('nicegui', '?')), mode=str(info.get('disconnect_fix', '?')),
             guard=str(info.get('guard', '?')), fix=str(info.get('fix', '?')), lost_guard=e.lost_guard,
             bug_present=bool(info.get('bug_present')), expects_4304=report.expects_4304,
-            navigations=e.navigations, departures=e.departures, race_hits=e.race_hits, keyerrors=e.keyerrors,
+            navigations=e.navigations, departures=e.departures, live_departures=e.live_departures,
+            race_hits=e.race_hits, keyerrors=e.keyerrors,
             other_errors=len(e.judged.failing) - len(e.judged.issue_4304), allowed=len(e.judged.allowed),
             unconnected=e.unconnected, leaked=e.leaked_clients + e.dead_mappings, seconds=round(e.seconds, 2),
             signatures=e.judged.signature_counts(),
@@ -86,6 +88,11 @@ class StormSummary:
     @classmethod
     def from_json(cls, text: str) -> StormSummary:
         return cls.from_data(json.loads(text))
+
+    @property
+    def in_window(self) -> int:
+        """Departures inside the connect-to-handshake window: what a race hit is counted against."""
+        return self.departures - self.live_departures
 
     @property
     def verdict(self) -> str:

@@ -15,9 +15,9 @@ def storm(outcome='passed', **changes):
     base = StormSummary(
         scenario='get', cadence='connect', handshake='explicit handshake', line='get @ connect: ...',
         nicegui='2.11.0', mode='on', guard='applied', fix='guard applied', lost_guard=False, bug_present=False,
-        expects_4304=False, navigations=30, departures=29, race_hits=29, keyerrors=0, other_errors=0, allowed=0,
-        unconnected=0, leaked=0, seconds=4.0, signatures={}, allowed_by=[], live_entries=[], failures=[], notes=[],
-        nodeid='e2e/t.py::x', outcome=outcome)
+        expects_4304=False, navigations=30, departures=29, live_departures=0, race_hits=29, keyerrors=0,
+        other_errors=0, allowed=0, unconnected=0, leaked=0, seconds=4.0, signatures={}, allowed_by=[],
+        live_entries=[], failures=[], notes=[], nodeid='e2e/t.py::x', outcome=outcome)
     return json.loads(dataclasses.replace(base, **changes).to_json())
 
 
