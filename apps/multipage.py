@@ -1,12 +1,12 @@
-"""Three plain pages linked to each other, a round-trip button on each, and a server-started navigation.
+"""Three plain pages linked to each other, and a button whose handler navigates on the server.
 
-The suite's default app: small enough to load fast, real enough that every page opens a socket, joins a
+This repository's demo app: small enough to load fast, real enough that every page opens a socket, joins a
 client and can be left mid-handshake. Tailwind is off: its runtime rebuilds the page's CSS in the browser on
 every load, a quarter of a navigation's CPU and nothing the connection lifecycle depends on; ``heavy.py``
 keeps it on.
 """
 from nicegui import ui
-from parts import PAGES, ping, three_pages
+from parts import PAGES, three_pages
 
 
 def body(name: str) -> None:
@@ -14,7 +14,6 @@ def body(name: str) -> None:
     with ui.row():
         for path in PAGES:
             ui.link(f'to {path}', path).props(f'id=link-{path.strip("/") or "a"}')
-    ping()
     ui.button('server go', on_click=lambda: ui.navigate.to(PAGES[(PAGES.index(name) + 1) % len(PAGES)])) \
         .props('id=server-go')
 

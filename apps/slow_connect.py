@@ -2,7 +2,7 @@
 import asyncio
 
 from nicegui import app, ui
-from parts import ping, three_pages
+from parts import three_pages
 
 
 async def on_connect() -> None:
@@ -14,7 +14,6 @@ app.on_connect(on_connect)
 
 def body(name: str) -> None:
     ui.label(f'slow connect {name}').props('id=page-name')
-    ping()
 
 
 three_pages(body)

@@ -126,8 +126,8 @@ def test_pages_come_from_the_app_and_skip_parameterised_routes(nicegui_server_fa
 
 @pytest.mark.parametrize('scenario', ['get', 'link', 'history', 'reload'])
 def test_a_shop_with_its_own_paths_and_links(nicegui_storm, nicegui_server_factory, shop, scenario):
-    report = nicegui_storm(scenario, server=nicegui_server_factory(shop), count=12)
-    assert report.evidence.race_hits, report.line
+    """The storm's own verdict is the assertion: race hit (where the release has a race), nothing else wrong."""
+    nicegui_storm(scenario, server=nicegui_server_factory(shop), count=12)
 
 
 def test_concrete_instances_of_a_parameterised_route(nicegui_storm, nicegui_server_factory, shop):
@@ -140,7 +140,11 @@ def test_an_error_page_is_a_finding_never_a_race_hit(nicegui_storm, nicegui_serv
     from NiceGUI's 404 page are not counted as race hits."""
     report = nicegui_storm('get', server=nicegui_server_factory(shop), count=10, pages=['/', '/no-such-page'])
     assert report.evidence.error_pages == {'/no-such-page answered 404': 5}
-    assert report.evidence.race_hits == 5, report.line
+    if report.evidence.race_hits is not None:  # 2.10.1 keeps no per-socket mapping: there is no race to count
+        in_window = [e for e in report.events if e['kind'] == 'disconnect' and e.get('mapped') is False]
+        from_error_pages = [e for e in in_window if e.get('error_page')]
+        assert from_error_pages, 'no error page was left inside the window, so this proves nothing'
+        assert report.evidence.race_hits == len(in_window) - len(from_error_pages), report.line
     with pytest.raises(AssertionError, match=r'5 page load\(s\) got an error page: /no-such-page answered 404 x5'):
         report.check()
 

@@ -21,7 +21,7 @@ from nicegui_e2e.server import NiceGUIServer, ServerOptions
 from nicegui_e2e.storm import Cadence
 from nicegui_e2e.waiting import wait_for
 
-pytestmark = pytest.mark.storm
+pytestmark = [pytest.mark.storm, pytest.mark.robustness]  # the suite's own, not a NiceGUI release's
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 
 from nicegui_e2e.waiting import wait_for
 
-pytestmark = pytest.mark.storm
+pytestmark = [pytest.mark.storm, pytest.mark.robustness]  # the suite's own, not a NiceGUI release's
 ROOT = Path(__file__).resolve().parent.parent
 
 

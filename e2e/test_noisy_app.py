@@ -16,7 +16,7 @@ import pytest
 
 from nicegui_e2e.waiting import wait_for
 
-pytestmark = pytest.mark.storm
+pytestmark = [pytest.mark.storm, pytest.mark.robustness]  # the suite's own, not a NiceGUI release's
 LINES = 100_000
 
 NOISY = f'''

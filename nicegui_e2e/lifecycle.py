@@ -132,8 +132,8 @@ def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float
                           what="the server's answer to the page check's ping")
         if not answer.get('ok'):
             return False, f"the server's round trip failed: {answer.get('why')}"
-        if driver.execute_script('return window.__niceguiE2E.pong') != nonce:
-            return False, 'NiceGUI ran the JavaScript, but the page does not show its effect'
+        wait_for(lambda: driver.execute_script('return window.__niceguiE2E.pong') == nonce, timeout=timeout,
+                 what="the effect of the server's JavaScript in the page")
         if check.selector:
             storm.click_when_present(driver, check.selector, timeout)
         if check.text:

@@ -31,13 +31,15 @@ from .disconnect import UPSTREAM_GUARD_SINCE, should_have_guard
 from .server import NiceGUIServer, ServerError, ServerOptions
 from .settings import Settings
 from .storm import Cadence, StormSkipped
+from .storm import require as storm_require
 from .summary import PROPERTY, StormSummary
 from .wire import Mode
 
 VERSIONED_PACKAGES = ('nicegui', 'starlette', 'fastapi', 'uvicorn', 'python-socketio', 'python-engineio')
 BUILTIN_ALLOWLIST = Path(__file__).with_name('allowlist.toml')
 ARTIFACTS_MARK = '.nicegui-e2e'
-"""Written into the artefacts folder we create; only a folder that has it is cleared at session start."""
+"""Lists, in the artefacts folder, the test folders this plugin wrote there: at session start those go, and
+nothing else (a tox cell's own artefacts folder below it, or a user's files, stay)."""
 
 SETTINGS = pytest.StashKey[Settings]()
 SEED = pytest.StashKey[int]()
@@ -127,9 +129,14 @@ def _artifacts_root(config: pytest.Config) -> Path:
 
 
 def _clear_artifacts(root: Path) -> None:
-    """Artefacts describe this run only; a folder we did not create is never touched."""
-    if (root / ARTIFACTS_MARK).is_file():
-        shutil.rmtree(root)
+    """Artefacts describe this run only; what an earlier run of ours wrote goes, nothing else is touched."""
+    mark = root / ARTIFACTS_MARK
+    if not mark.is_file():
+        return
+    for name in set(mark.read_text(encoding='utf-8').splitlines()):
+        if name and '/' not in name and name not in ('.', '..'):
+            shutil.rmtree(root / name, ignore_errors=True)
+    mark.unlink()
 
 
 def _teardown_on_sigterm() -> None:
@@ -326,6 +333,10 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
             server: NiceGUIServer | None = None, pages: list[str] | None = None, expect_race: bool = True,
             handshake_delay_ms: int | None = None) -> lifecycle.StormReport:
         delay = handshake_delay_ms if handshake_delay_ms is not None else chosen.handshake_delay_ms
+        try:
+            storm_require(scenario, chosen.server_selector)
+        except StormSkipped as reason:
+            pytest.skip(f'nicegui-e2e: {reason}')
         target = server or nicegui_server_factory(*app_marker.args if app_marker else ())
         chosen_pages = pages or (list(pages_marker.args) if pages_marker else None) or list(chosen.pages) or None
         check = lifecycle.PageCheck(selector=chosen.check_selector, text=chosen.check_text)
@@ -380,8 +391,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _artifact_folder(item: pytest.Item) -> Path:
     root = _artifacts_root(item.config)
     root.mkdir(parents=True, exist_ok=True)
-    (root / ARTIFACTS_MARK).touch()
-    folder = root / re.sub(r'[^\w.-]+', '_', item.nodeid).strip('_')[:180]
+    name = re.sub(r'[^\w.-]+', '_', item.nodeid).strip('_')[:180]
+    with open(root / ARTIFACTS_MARK, 'a', encoding='utf-8') as mark:  # one line each: xdist workers append alike
+        mark.write(name + '\n')
+    folder = root / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -338,13 +338,18 @@ class StormSkipped(Exception):
     """The storm cannot run on this app as configured; the message says why and what to set."""
 
 
+def require(scenario: str, server_selector: str) -> None:
+    """Raise :class:`StormSkipped` where ``scenario`` cannot run as configured, before anything is started."""
+    if scenario == 'server' and not server_selector:
+        raise StormSkipped('the server storm needs the element whose click makes the server navigate: '
+                           'name it with --nicegui-e2e-server-selector (a CSS selector)')
+
+
 def build_step(scenario: str, pages: Pages, *, seed: int = 0, server_selector: str = '',
                install: Callable[[Any], object] | None = None) -> Step:
     """The step function of ``scenario`` over ``pages``."""
+    require(scenario, server_selector)
     if scenario == 'server':
-        if not server_selector:
-            raise StormSkipped('the server storm needs the element whose click makes the server navigate: '
-                               'name it with --nicegui-e2e-server-selector (a CSS selector)')
         return step_server(pages, server_selector)
     builders: dict[str, Callable[[], Step]] = {
         'get': lambda: step_get(pages), 'link': lambda: step_link(pages, seed), 'history': lambda: step_history(pages),

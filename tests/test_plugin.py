@@ -273,12 +273,14 @@ def test_summary_junit_and_run_report_carry_one_record(suite: pytest.Pytester) -
 def test_a_failing_storm_leaves_artefacts_and_old_ones_go(suite: pytest.Pytester) -> None:
     old = suite.path / 'artifacts' / 'stale'
     old.mkdir(parents=True)
-    (suite.path / 'artifacts' / '.nicegui-e2e').touch()
+    cell = suite.path / 'artifacts' / 'py311-ng318'  # a tox cell's own folder below ours: not ours to clear
+    cell.mkdir()
+    (suite.path / 'artifacts' / '.nicegui-e2e').write_text('stale\n')
     suite.makepyfile(storm_test('4304'))
     result = suite.runpytest()
     result.assert_outcomes(failed=1)
-    folder = next(p for p in (suite.path / 'artifacts').iterdir() if p.is_dir())
-    assert not old.exists()
+    folder = next(p for p in (suite.path / 'artifacts').iterdir() if p.is_dir() and p != cell)
+    assert not old.exists() and cell.exists()
     assert sorted(p.name for p in folder.iterdir()) == [
         'screenshot.png', 'storm1-get-console.json', 'storm1-get-events.json', 'storm1-get-records.jsonl',
         'storm1-get-server.log', 'storm1-get-timeline.svg', 'storm1-get-verdict.txt']
