@@ -143,28 +143,38 @@ BAD = [
 ]
 
 
+def give(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: settings.Source, name: str,
+         value: str) -> list[str]:
+    """Set ``name`` to ``value`` in the form ``source`` names; returns the command-line arguments to pass."""
+    if source == 'environment':
+        monkeypatch.setenv(settings.env(name), value)
+    if source == 'ini':
+        suite.makeini(f'[pytest]\n{settings.ini(name)} = {value}\n')
+    if source != 'flag':
+        return []
+    return [settings.flag(name)] if settings.SPEC[name].switch else [f'{settings.flag(name)}={value}']
+
+
+def one_error_line(result: pytest.RunResult, name: str, value: str, source: settings.Source) -> str:
+    """The run ended before it started, with exactly one line; that line, less its fixed start."""
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert len(result.stderr.lines) == 2 and not result.stderr.lines[1], result.stderr.lines
+    assert 'Traceback' not in result.stdout.str()
+    start = f'ERROR: nicegui-e2e: {name} = {value!r} from {settings.where(settings.SPEC[name], source)}: '
+    assert result.stderr.lines[0].startswith(start), result.stderr.lines[0]
+    return result.stderr.lines[0][len(start):]
+
+
 @pytest.mark.parametrize('source', ['flag', 'environment', 'ini'])
 @pytest.mark.parametrize('name, value, complaint', BAD)
 def test_a_bad_value_is_one_line_naming_where_it_came_from(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
-                                                           source: str, name: str, value: str,
+                                                           source: settings.Source, name: str, value: str,
                                                            complaint: str) -> None:
-    spec = settings.SPEC[name]
-    args = []
-    if source == 'flag':
-        args = [settings.flag(name)] if spec.switch else [f'{settings.flag(name)}={value}']
-        if spec.switch:
-            pytest.skip('a switch flag takes no value; its environment and ini forms are checked')
-    elif source == 'environment':
-        monkeypatch.setenv(settings.env(name), value)
-    else:
-        suite.makeini(f'[pytest]\n{settings.ini(name)} = {value}\n')
+    if source == 'flag' and settings.SPEC[name].switch:
+        pytest.skip('a switch flag takes no value; its environment and ini forms are checked')
+    args = give(suite, monkeypatch, source, name, value)
     suite.makepyfile('def test_one():\n    pass\n')
-    result = suite.runpytest(*args)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    where = {'flag': f'the flag {settings.flag(name)}', 'environment': f'the environment variable {settings.env(name)}',
-             'ini': f'the ini key {settings.ini(name)}'}[source]
-    assert result.stderr.lines == [f'ERROR: nicegui-e2e: {name} = {value!r} from {where}: {complaint}', '']
-    assert 'Traceback' not in result.stdout.str()
+    assert one_error_line(suite.runpytest(*args), name, value, source) == complaint
 
 
 @pytest.mark.parametrize('name, value, complaint', [
@@ -176,24 +186,15 @@ def test_a_bad_value_is_one_line_naming_where_it_came_from(suite: pytest.Pyteste
 ])
 @pytest.mark.parametrize('source', ['flag', 'environment', 'ini'])
 def test_a_named_file_that_is_not_there_ends_the_run_in_one_line(suite: pytest.Pytester,
-                                                                monkeypatch: pytest.MonkeyPatch, source: str,
-                                                                name: str, value: str, complaint: str) -> None:
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                source: settings.Source, name: str, value: str,
+                                                                complaint: str) -> None:
     (suite.path / 'not-executable').write_text('')
     (suite.path / 'bad.toml').write_text('[[allow]]\nsignature = "KeyError@nicegui.client:handle_disconnect"\n'
                                         'reason = "hide it"\n')
-    args = [f'{settings.flag(name)}={value}'] if source == 'flag' else []
-    if source == 'environment':
-        monkeypatch.setenv(settings.env(name), value)
-    if source == 'ini':
-        suite.makeini(f'[pytest]\n{settings.ini(name)} = {value}\n')
+    args = give(suite, monkeypatch, source, name, value)
     suite.makepyfile('def test_one():\n    pass\n')
-    result = suite.runpytest(*args)
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    where = {'flag': f'the flag {settings.flag(name)}', 'environment': f'the environment variable {settings.env(name)}',
-             'ini': f'the ini key {settings.ini(name)}'}[source]
-    assert len(result.stderr.lines) == 2 and not result.stderr.lines[1]
-    assert re.fullmatch(f'ERROR: nicegui-e2e: {name} = {re.escape(repr(value))} from {where}: {complaint}',
-                        result.stderr.lines[0]), result.stderr.lines[0]
+    assert re.fullmatch(complaint, one_error_line(suite.runpytest(*args), name, value, source))
 
 
 def test_a_server_that_cannot_start_fails_each_test_in_one_line_without_trying_again(
