@@ -107,6 +107,37 @@ PACKAGE = {
 }
 
 
+RUN_WITH = {
+    'web/__init__.py': '',
+    'web/api.py': '''
+        from fastapi import FastAPI
+        from nicegui import ui
+
+        api = FastAPI()
+
+
+        @api.get('/health')
+        def health() -> dict:
+            return {'ok': True}
+
+
+        @ui.page('/')
+        def home() -> None:
+            ui.label('mounted on a FastAPI app of its own')
+            ui.link('About', '/about')  # NiceGUI puts the mount path in front
+
+
+        @ui.page('/about')
+        def about() -> None:
+            ui.label('about')
+            ui.link('Home', '/')
+
+
+        ui.run_with(api, mount_path='/gui', storage_secret='not so secret', reconnect_timeout=30)
+    ''',
+}
+
+
 def write_app(folder: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = folder / name
@@ -159,3 +190,13 @@ def test_an_app_in_a_package_without_ui_run(nicegui_storm, nicegui_server_factor
     server = nicegui_server_factory(write_app(tmp_path, PACKAGE))
     assert server.pages() == ['/report', '/start']
     nicegui_storm('link', server=server, count=10)
+
+
+def test_an_app_mounted_on_its_own_fastapi_app(nicegui_storm, nicegui_server_factory, tmp_path):
+    """``ui.run_with`` under a mount path, named as uvicorn names it; its long reconnect timeout is the suite's
+    to shorten on the server it starts."""
+    write_app(tmp_path, RUN_WITH)
+    server = nicegui_server_factory('web.api:api', app_dir=tmp_path, reconnect_timeout=1.0)
+    assert server.info['prefix'] == '/gui' and server.pages() == ['/', '/about']
+    report = nicegui_storm('link', server=server, count=10)
+    assert report.evidence.reconnect_timeout == 1.0, report.evidence.reconnect_timeout

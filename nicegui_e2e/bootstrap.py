@@ -7,6 +7,7 @@ already-instrumented server on a port nobody else can take in between.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn
 
 from . import disconnect
 from .instrument import Ledger, diagnostics_endpoint, instrument
@@ -117,6 +118,49 @@ def _read_settings() -> BootSettings:
     return settings
 
 
+def _serve_mounted(settings: BootSettings, app_path: Path, sock: socket.socket,
+                   publish: Callable[[str], None]) -> None:
+    """An app that mounts NiceGUI on its own ASGI app (``ui.run_with``), named ``module:attribute``: import the
+    module as its package would be imported, learn where NiceGUI is mounted, and serve the app on our socket."""
+    import uvicorn  # pylint: disable=import-outside-toplevel
+    from nicegui import ui  # pylint: disable=import-outside-toplevel
+    mounted = {'prefix': ''}
+    original_run_with = ui.run_with
+
+    def run_with(app: Any, *args: Any, **kwargs: Any) -> Any:
+        mounted['prefix'] = str(kwargs.get('mount_path', '/')).rstrip('/')
+        if settings.reconnect_timeout is not None:
+            kwargs['reconnect_timeout'] = settings.reconnect_timeout
+        return original_run_with(app, *args, **kwargs)
+    ui.run_with = run_with
+    package_depth = settings.module.count('.') + (app_path.name == '__init__.py')
+    sys.path.insert(0, str(app_path.resolve().parents[package_depth]))
+    try:
+        asgi = getattr(importlib.import_module(settings.module), settings.attribute)
+    except BaseException as error:  # pylint: disable=broad-except
+        logging.getLogger('nicegui_e2e').exception('app %s:%s failed', settings.module, settings.attribute)
+        fail(EXIT_APP_IMPORT, f'app {settings.module}:{settings.attribute} failed: {type(error).__name__}: {error}')
+    publish(mounted['prefix'])
+    config = uvicorn.Config(asgi, host=settings.host, log_level='warning', lifespan='on')
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _run_script(app_path: Path, ui: Any, started: dict[str, bool]) -> None:
+    """Run the app file as ``__main__``, as ``python main.py`` would; a file that only defines pages gets
+    its ``ui.run()`` here."""
+    sys.argv = [str(app_path)]
+    sys.path.insert(0, str(app_path.parent.resolve()))
+    try:
+        runpy.run_path(str(app_path), run_name='__main__')
+    except SystemExit:
+        raise
+    except BaseException as error:  # pylint: disable=broad-except
+        logging.getLogger('nicegui_e2e').exception('app %s failed', app_path)
+        fail(EXIT_APP_IMPORT, f'app {app_path} failed: {type(error).__name__}: {error}')
+    if not started['done']:
+        ui.run()  # an app module that only defines pages
+
+
 def main() -> None:
     settings = _read_settings()
     app_path = Path(settings.app)
@@ -162,25 +206,20 @@ def main() -> None:
 
     server_module.Server.run = server_run  # type: ignore[method-assign]  # serve on the socket bound above
     ui.run = ui_run
-    _publish(run_dir, 'server.json', ServerInfo(
-        pid=os.getpid(), host=settings.host, port=port, nicegui=nicegui.__version__,
-        python=sys.version.split()[0], disconnect_fix=settings.disconnect_fix, guard=fix.guard, fix=fix.words,
-        lost_guard=fix.lost_guard, tracks_sockets=tracks, bug_present=disconnect.bug_present(Client),
-        handshake_delay=settings.handshake_delay))
-    logging.getLogger('nicegui_e2e').info('NiceGUI %s on %s:%d, disconnect fix: %s', nicegui.__version__,
-                                          settings.host, port, fix.words)
-    sys.argv = [str(app_path)]
-    sys.path.insert(0, str(app_path.parent.resolve()))
-    try:
-        runpy.run_path(str(app_path), run_name='__main__')
-    except SystemExit:
-        raise
-    except BaseException as error:  # pylint: disable=broad-except
-        logging.getLogger('nicegui_e2e').exception('app %s failed', app_path)
-        fail(EXIT_APP_IMPORT, f'app {app_path} failed: {type(error).__name__}: {error}')
-    if not started['done']:
-        ui.run()  # an app module that only defines pages
 
+    def publish(prefix: str = '') -> None:
+        _publish(run_dir, 'server.json', ServerInfo(
+            pid=os.getpid(), host=settings.host, port=port, nicegui=nicegui.__version__,
+            python=sys.version.split()[0], disconnect_fix=settings.disconnect_fix, guard=fix.guard, fix=fix.words,
+            lost_guard=fix.lost_guard, tracks_sockets=tracks, bug_present=disconnect.bug_present(Client),
+            handshake_delay=settings.handshake_delay, prefix=prefix))
+        logging.getLogger('nicegui_e2e').info('NiceGUI %s on %s:%d%s, disconnect fix: %s', nicegui.__version__,
+                                              settings.host, port, prefix, fix.words)
+    if settings.attribute:
+        _serve_mounted(settings, app_path, sock, publish)
+        return
+    publish()
+    _run_script(app_path, ui, started)
 
 if __name__ == '__main__':
     main()

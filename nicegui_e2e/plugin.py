@@ -91,7 +91,7 @@ def _named_file_problem(config: pytest.Config, chosen: Settings) -> str:
         value = getattr(chosen, name)
         if not value or chosen.sources[name] == 'default':
             continue
-        path = _resolve_path(config, value)
+        path = app_target(config, value)[0] if name == 'app' else _resolve_path(config, value)
         problem = ''
         if not path.is_file():
             problem = f'no such file ({path})'
@@ -212,21 +212,39 @@ def nicegui_e2e_settings(pytestconfig: pytest.Config) -> Settings:
     return pytestconfig.stash[SETTINGS]
 
 
+MODULE_APP = re.compile(r'(?P<module>[A-Za-z_][\w.]*):(?P<attribute>[A-Za-z_]\w*)')
+
+
+def app_target(config: pytest.Config, app: str | Path, app_dir: Path | None = None) -> tuple[Path, str, str]:
+    """(file, module, attribute) of an app given as a file (``main.py``) or, as uvicorn names one, as
+    ``pkg.web:api``: an ASGI app that mounts NiceGUI with ``ui.run_with``, imported from ``app_dir`` (default:
+    the rootdir), as uvicorn's ``--app-dir``."""
+    match = MODULE_APP.fullmatch(str(app))
+    if match is None or _resolve_path(config, app).is_file():
+        return _resolve_path(config, app), '', ''
+    base = (app_dir or Path(config.rootpath)) / match['module'].replace('.', '/')
+    return (base / '__init__.py' if base.is_dir() else base.with_suffix('.py')), match['module'], match['attribute']
+
+
+def _configured_app(config: pytest.Config, chosen: Settings) -> str:
+    """The ``app`` setting, else NiceGUI's own ``main_file`` ini key (where NiceGUI's testing plugin registered
+    it), else ``main.py``, as NiceGUI's plugin finds it."""
+    if chosen.app:
+        return chosen.app
+    try:
+        return str(config.getini('main_file') or 'main.py')
+    except ValueError:  # NiceGUI's plugin is not loaded, so the key is unknown
+        return 'main.py'
+
+
 @pytest.fixture(scope='session')
 def nicegui_e2e_app(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings) -> Path:
-    """The app file under test: the ``app`` setting, else NiceGUI's own ``main_file`` ini key (where NiceGUI's
-    testing plugin registered it), else ``main.py``, as NiceGUI's plugin finds it."""
-    app = nicegui_e2e_settings.app
-    if not app:
-        try:
-            app = str(pytestconfig.getini('main_file') or '')
-        except ValueError:  # NiceGUI's plugin is not loaded, so the key is unknown
-            app = ''
-    return _resolve_path(pytestconfig, app or 'main.py')
+    """The file of the app under test (of its module, for ``module:attribute``)."""
+    return app_target(pytestconfig, _configured_app(pytestconfig, nicegui_e2e_settings))[0]
 
 
 @pytest.fixture(scope='session')
-def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings, nicegui_e2e_app: Path,
+def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings,
                            tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
     """Servers by configuration, started on first use and kept for the session (one set per xdist worker)."""
     _teardown_on_sigterm()
@@ -234,16 +252,18 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
     servers: dict[tuple[Any, ...], NiceGUIServer] = {}
     broken: dict[tuple[Any, ...], str] = {}  # a server that could not start fails every later test at once
 
-    def factory(app: str | Path | None = None, *, disconnect_fix: Mode | None = None,
+    def factory(app: str | Path | None = None, *, app_dir: Path | None = None, disconnect_fix: Mode | None = None,
                 server_handshake_delay_ms: int | None = None, reconnect_timeout: float | None = None,
                 ) -> NiceGUIServer:
+        path, module, attribute = app_target(pytestconfig, app or _configured_app(pytestconfig, chosen), app_dir)
         options = ServerOptions(
-            app=_resolve_path(pytestconfig, app) if app is not None else nicegui_e2e_app,
+            app=path, module=module, attribute=attribute,
             host=chosen.server_host, disconnect_fix=disconnect_fix or chosen.disconnect_fix,
             handshake_delay=(server_handshake_delay_ms if server_handshake_delay_ms is not None
                              else chosen.server_handshake_delay_ms) / 1000,
             reconnect_timeout=reconnect_timeout if reconnect_timeout is not None else chosen.reconnect_timeout)
-        key = (options.app, options.host, options.disconnect_fix, options.handshake_delay, options.reconnect_timeout)
+        key = (options.app, attribute, options.host, options.disconnect_fix, options.handshake_delay,
+               options.reconnect_timeout)
         if key in broken:
             pytest.fail(f'nicegui-e2e: {broken[key]} (as for an earlier test)', pytrace=False)
         server = servers.get(key)

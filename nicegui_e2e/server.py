@@ -36,6 +36,8 @@ class ServerOptions:
     handshake_delay: float = 0.0
     reconnect_timeout: float | None = None
     ready_path: str = ''  # '' means the first page the app registers
+    module: str = ''  # 'pkg.web' with attribute 'api': the app is ``pkg.web:api``, an ASGI app using ui.run_with
+    attribute: str = ''
     startup_timeout: float = 30.0
     python: str = field(default_factory=lambda: sys.executable)
 
@@ -59,7 +61,7 @@ class NiceGUIServer:
     @property
     def base_url(self) -> str:
         host = self.info['host']
-        return f'http://{f"[{host}]" if ":" in host else host}:{self.info["port"]}'
+        return f'http://{f"[{host}]" if ":" in host else host}:{self.info["port"]}{self.info["prefix"]}'
 
     def url(self, path: str = '/') -> str:
         return self.base_url + path
@@ -72,7 +74,7 @@ class NiceGUIServer:
             app=str(self.options.app.resolve()), run_dir=str(self.run_dir.resolve()), host=self.options.host,
             port=self.options.port, disconnect_fix=self.options.disconnect_fix,
             handshake_delay=self.options.handshake_delay, reconnect_timeout=self.options.reconnect_timeout,
-            parent=os.getpid())
+            parent=os.getpid(), module=self.options.module, attribute=self.options.attribute)
         # NiceGUI switches to its own test mode when it sees pytest's variables; this server is a real one
         env = {key: value for key, value in os.environ.items() if not key.startswith('PYTEST_')}
         env.update({ENV: settings.to_env(), 'PYTHONUNBUFFERED': '1'})

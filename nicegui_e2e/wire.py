@@ -43,6 +43,8 @@ class BootSettings:
     handshake_delay: float = 0.0
     reconnect_timeout: Optional[float] = None
     parent: int = 0  # the controller's pid: the server ends itself when its parent is no longer this process
+    module: str = ''  # with ``attribute``: an app mounted on its own ASGI app (ui.run_with), imported as a module
+    attribute: str = ''
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -66,6 +68,7 @@ class ServerInfo(TypedDict):
     tracks_sockets: bool
     bug_present: bool  # a storm that hits the race must raise #4304 on this server
     handshake_delay: float
+    prefix: str  # where NiceGUI is mounted (ui.run_with's mount_path); '' for ui.run
 
 
 class ClientState(TypedDict):
