@@ -1,5 +1,6 @@
 """The detector must fire on the real bug, in every run, or a green suite means nothing (the negative control
 itself is in ``nicegui_e2e.suite``, so that it runs on every app); and ``on`` must not hide a lost guard."""
+import os
 from importlib.metadata import version
 
 import pytest
@@ -40,7 +41,7 @@ def test_on_fails_a_release_that_lost_its_guard(nicegui_storm, nicegui_server_fa
     for sibling in nicegui_e2e_app.parent.glob('*.py'):
         if sibling != nicegui_e2e_app:
             (tmp_path / sibling.name).write_text(sibling.read_text())
-    monkeypatch.setenv('PYTHONPATH', str(build))
+    monkeypatch.setenv('PYTHONPATH', os.pathsep.join(filter(None, [str(build), os.environ.get('PYTHONPATH')])))
     server = nicegui_server_factory(app, disconnect_fix='on')
     assert (server.info['guard'], server.info['lost_guard']) == ('applied', True), server.info['fix']
     report = nicegui_storm('get', server=server, count=5)
