@@ -15,11 +15,8 @@ import random
 import re
 import shutil
 import signal
-import sys
 import threading
-from collections import Counter
 from collections.abc import Generator, Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,6 +24,7 @@ import pytest
 
 from . import incident, lifecycle, settings, timeline
 from .browser import Browser, BrowserError, BrowserOptions
+from .collector import StormCollector, versions
 from .disconnect import UPSTREAM_GUARD_SINCE, should_have_guard
 from .server import NiceGUIServer, ServerError, ServerOptions
 from .settings import Settings
@@ -35,7 +33,6 @@ from .storm import require as storm_require
 from .summary import PROPERTY, StormSummary
 from .wire import Mode
 
-VERSIONED_PACKAGES = ('nicegui', 'starlette', 'fastapi', 'uvicorn', 'python-socketio', 'python-engineio')
 BUILTIN_ALLOWLIST = Path(__file__).with_name('allowlist.toml')
 ARTIFACTS_MARK = '.nicegui-e2e'
 """Lists, in the artefacts folder, the test folders this plugin wrote there: at session start those go, and
@@ -43,7 +40,7 @@ nothing else (a tox cell's own artefacts folder below it, or a user's files, sta
 
 SETTINGS = pytest.StashKey[Settings]()
 SEED = pytest.StashKey[int]()
-COLLECTOR = pytest.StashKey['StormCollector']()
+COLLECTOR = pytest.StashKey[StormCollector]()
 STORMS = pytest.StashKey[list[lifecycle.StormReport]]()
 BROWSER = pytest.StashKey[Browser]()
 
@@ -73,7 +70,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line('markers', 'nicegui_e2e_app(path): the app file this test\'s storms run against')
     config.addinivalue_line('markers', 'nicegui_e2e_pages(*paths): the pages this test\'s storms visit')
     config.stash[SEED] = _seed(config)
-    config.stash[COLLECTOR] = StormCollector()
+    chosen = config.stash[SETTINGS]
+    config.stash[COLLECTOR] = StormCollector(_resolve_path(config, chosen.report) if chosen.report else None,
+                                             config.stash[SEED])
     config.pluginmanager.register(config.stash[COLLECTOR], 'nicegui_e2e_collector')
     if config.pluginmanager.hasplugin('xdist'):
         config.pluginmanager.register(XdistSeed(config), 'nicegui_e2e_xdist')
@@ -149,16 +148,6 @@ def _teardown_on_sigterm() -> None:
         def interrupt(signum: int, _frame: Any) -> None:
             raise KeyboardInterrupt(f'signal {signum}')
         signal.signal(signal.SIGTERM, interrupt)
-
-
-def versions() -> dict[str, str]:
-    found = {}
-    for package in VERSIONED_PACKAGES:
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
-    return found
 
 
 def fix_forecast(mode: Mode, nicegui_version: str | None) -> str:
@@ -442,77 +431,3 @@ def _write_casualty(folder: Path, what: str, server: NiceGUIServer, browser: Bro
         if (server.run_dir / name).is_file():
             shutil.copy(server.run_dir / name, folder / f'server-{name}')
     browser.screenshot(folder / 'screenshot.png')
-
-
-class StormCollector:
-    """Gathers every storm's record from the test reports (an xdist worker's arrive at the controller too)."""
-
-    def __init__(self) -> None:
-        self.summaries: list[StormSummary] = []
-        self.failed_attempts: Counter[str] = Counter()  # nodeid -> earlier attempts whose storms failed
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """A rerun attempt (pytest-rerunfailures) is counted where its storms failed; the attempt that
-        stands carries the count in its records, so junit says so too."""
-        if report.when != 'call':
-            return
-        records = [StormSummary.from_json(str(value)) for name, value in report.user_properties if name == PROPERTY]
-        outcome = _outcome(report)
-        if outcome == 'rerun':
-            self.failed_attempts[report.nodeid] += any(record.failures for record in records)
-        else:
-            self.summaries += [record.at(report.nodeid, outcome) for record in records]
-
-    @property
-    def hidden_by_rerun(self) -> list[StormSummary]:
-        """Storms that passed only on a rerun: a race that shows once is a bug, so the run still fails."""
-        return [s for s in self.summaries if s.reruns and s.outcome in ('passed', 'xpassed')]
-
-
-def _outcome(report: pytest.TestReport) -> str:
-    if hasattr(report, 'wasxfail'):
-        return 'xfailed' if report.skipped else 'xpassed'
-    return report.outcome
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    collector = session.config.stash.get(COLLECTOR, None)
-    controller = not hasattr(session.config, 'workerinput')
-    if controller and collector and collector.hidden_by_rerun and exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-def _write_run_report(path: Path, summaries: list[StormSummary], stale: list[str], seed: int) -> None:
-    """One JSON file per run: what the matrix report turns into a table, and the flake check counts."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {'versions': versions(), 'python': sys.version.split()[0], 'seed': seed, 'stale_allow_entries': stale,
-            'storms': [json.loads(summary.to_json()) for summary in summaries]}
-    path.write_text(json.dumps(data, indent=1), encoding='utf-8')
-
-
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    collector = config.stash[COLLECTOR]
-    summaries = collector.summaries
-    if not summaries:
-        return
-    used = {signature for s in summaries for signature in s.allowed_by}
-    stale = sorted({signature for s in summaries for signature in s.live_entries} - used)
-    if config.stash[SETTINGS].report:
-        _write_run_report(_resolve_path(config, config.stash[SETTINGS].report), summaries, stale, config.stash[SEED])
-    write = terminalreporter.write_line
-    terminalreporter.section('nicegui-e2e storms')
-    for s in summaries:
-        write(f'{s.outcome.upper():7} {s.nodeid}  [{s.verdict}]')
-        write(f'        NiceGUI {s.nicegui}, fix: {s.fix}')
-        write(f'        {s.line}')
-        for signature, (count, allowed) in sorted(s.signatures.items()):
-            write(f'        {count:4d} x {signature}{"  (allowed)" if allowed else ""}')
-        for failure in s.failures:
-            write(f'        failed: {failure}')
-        for note in s.notes:
-            write(f'        note: {note}')
-        if s.reruns:
-            write(f'        failed in {s.reruns} earlier attempt(s): a race that shows once is a bug, the run fails')
-    for signature in stale:
-        write(f'stale allow-list entry (matched nothing in this run): {signature}')
