@@ -47,7 +47,7 @@ def rows(cells: list[Cell]) -> list[tuple[str, ...]]:
 
 ON_PURPOSE = ('bug detected', 'failure shown on purpose')
 """Verdicts of storms whose point is a detector firing: the suite doing its job, not a failure."""
-SUMMARY_COLUMNS = ('environment', 'NiceGUI', 'Starlette', 'storms', 'pass', 'bug detected', 'known finding',
+SUMMARY_COLUMNS = ('environment', 'NiceGUI', 'Starlette', 'storms', 'pass', 'detector shown', 'known finding',
                    'FAIL', 'race hits', '#4304', 'leaked')
 
 
