@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .summary import StormSummary
 
-COLUMNS = ('environment', 'NiceGUI', 'Starlette', 'fix', 'storm', 'handshake', 'navigations', 'race hits', '#4304',
-           'other errors (allowed)', 'leaked', 'verdict')
+COLUMNS = ('environment', 'NiceGUI', 'Starlette', 'fix', 'test', 'storm', 'handshake', 'navigations', 'race hits',
+           '#4304', 'other errors (allowed)', 'leaked', 'verdict')
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ def rows(cells: list[Cell]) -> list[tuple[str, ...]]:
                      for name, (count, allowed) in sorted(storm.signatures.items()) if '#4304' not in name]
             table.append((
                 cell.env, storm.nicegui, cell.versions.get('starlette', '?'), storm.mode,
-                f'{storm.scenario} @ {storm.cadence}', storm.handshake or '?', str(storm.navigations),
+                storm.nodeid.rsplit('::', 1)[-1], f'{storm.scenario} @ {storm.cadence}',
+                storm.handshake or 'no connect seen', str(storm.navigations),
                 'n/a' if storm.race_hits is None else str(storm.race_hits), str(storm.keyerrors),
                 '; '.join(other) or '0', str(storm.leaked), storm.verdict))
     return table
