@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from nicegui_e2e import lifecycle, processes
@@ -34,7 +33,7 @@ def parts(tmp_path: Path, nicegui_e2e_app: Path) -> Iterator[tuple[NiceGUIServer
     finally:
         browser.quit()
         server.stop()
-    left = [p for p in ours if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    left = [p for p in ours if processes.alive(p)]
     assert not left, f'left running: {[(p.pid, p.name()) for p in left]}'
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from nicegui_e2e import processes
+from nicegui_e2e.processes import alive
 from nicegui_e2e.waiting import wait_for
 
 pytestmark = [pytest.mark.storm, pytest.mark.robustness]  # the suite's own, not a NiceGUI release's
@@ -44,18 +46,6 @@ MOMENTS = {
 }
 
 
-def descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
-
-
-def alive(process: psutil.Process) -> bool:
-    try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 @pytest.mark.parametrize('sig, moment, workers', [
@@ -75,7 +65,7 @@ def test_an_interrupted_run_leaves_nothing_behind(tmp_path: Path, sig: signal.Si
     seen: dict[int, psutil.Process] = {}
 
     def reached() -> bool:
-        seen.update((p.pid, p) for p in descendants(run.pid))
+        seen.update((p.pid, p) for p in processes.family(run.pid)[1:])
         return MOMENTS[moment](list(seen.values()))
     try:
         # both moments need a server seen running, so a run that started none cannot pass this test

@@ -16,7 +16,7 @@ def family(pid: int) -> list[psutil.Process]:
     try:
         root = psutil.Process(pid)
         return [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
+    except psutil.Error:  # gone, or a zombie, in between
         return []
 
 
@@ -24,6 +24,14 @@ def wait_then_kill(processes: list[psutil.Process], grace: float) -> None:
     """Give ``processes`` ``grace`` seconds to exit by themselves (their parent was told to quit), then kill."""
     _, alive = psutil.wait_procs(processes, timeout=grace)
     kill(alive)
+
+
+def alive(process: psutil.Process) -> bool:
+    """Running and not a zombie (a zombie has ended; only its parent has not read its status yet)."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def first_child(pid: int) -> psutil.Process | None:

@@ -14,14 +14,9 @@ import time
 
 import psutil
 
+from . import processes
+
 POLL = 0.5
-
-
-def _alive(process: psutil.Process) -> bool:
-    try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
 
 
 def watch(owner: int, pids: list[int]) -> None:
@@ -35,9 +30,9 @@ def watch(owner: int, pids: list[int]) -> None:
         parent = psutil.Process(owner)
     except psutil.NoSuchProcess:
         parent = None
-    while any(_alive(p) for p in watched):
-        if parent is None or not _alive(parent):
-            family = [child for p in watched if _alive(p) for child in [p, *p.children(recursive=True)]]
+    while any(processes.alive(p) for p in watched):
+        if parent is None or not processes.alive(parent):
+            family = [child for p in watched if processes.alive(p) for child in processes.family(p.pid)]
             for process in family:
                 try:
                     process.kill()
