@@ -12,20 +12,22 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from . import processes, watchdog
+from . import devtools, processes, watchdog
+from .devtools import Preference
 from .storm import LIVE_FLAG
 from .waiting import wait_for
 from .wire import HELD_MARK
 
 if TYPE_CHECKING:  # Selenium is imported where first needed at runtime: loading the plugin must stay cheap
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.options import Options as ChromeOptions
-    from selenium.webdriver.chrome.webdriver import WebDriver as ChromeDriver
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 BROWSER_NAMES = ('google-chrome', 'google-chrome-stable', 'chromium', 'chromium-browser', 'chrome')
 HEADLESS_SHELLS = ('/usr/lib/chromium/chromium-headless-shell', 'chrome-headless-shell', 'chromium-headless-shell')
@@ -199,16 +201,21 @@ def handshake_hook(delay_ms: int) -> str:
 
 @dataclass
 class BrowserOptions:
-    """How to start Chrome."""
+    """How to start Chrome: here, or on a Selenium Grid where ``remote_url`` names one."""
     driver: str | None = None
     binary: str | None = None
     headed: bool = False
     window_size: tuple[int, int] = (1280, 900)
     handshake_delay_ms: int = 0
     arguments: tuple[str, ...] = ()  # the user's own Chrome arguments, after ours
+    remote_url: str = ''
+    capabilities: Mapping[str, Any] = field(default_factory=dict)  # the user's, added to a remote request
+    devtools: Preference = 'auto'
 
 
-def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: Path) -> ChromeOptions:
+def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: Path | None) -> ChromeOptions:
+    """Chrome's options; a remote one (no ``user_data_dir``) names no local path: the Grid's node knows its
+    own browser, and the user's capabilities may say which."""
     from selenium.webdriver.chrome.options import Options  # pylint: disable=import-outside-toplevel
     chrome = Options()
     if binary:
@@ -220,17 +227,26 @@ def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: P
         chrome.add_argument('--headless=new')
     for flag in QUIET_FLAGS:
         chrome.add_argument(flag)
-    chrome.add_argument(f'--user-data-dir={user_data_dir}')
+    if user_data_dir is not None:
+        chrome.add_argument(f'--user-data-dir={user_data_dir}')
     chrome.add_argument(f'--window-size={options.window_size[0]},{options.window_size[1]}')
     for argument in options.arguments:
         chrome.add_argument(argument)
     # a storm navigates blind: waiting for each load would step over the connect-to-handshake window
     chrome.page_load_strategy = 'none'
     chrome.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
+    chrome.enable_bidi = devtools.wants_bidi(options.devtools, remote=bool(options.remote_url))
+    for name, value in options.capabilities.items():
+        chrome.set_capability(name, value)
     return chrome
 
 
-def launch(options: BrowserOptions, user_data_dir: Path, log_path: Path) -> ChromeDriver:
+def _first_line(error: WebDriverException) -> str:
+    lines = (error.msg or str(error)).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def launch(options: BrowserOptions, user_data_dir: Path, log_path: Path) -> WebDriver:
     """Start Chrome with the resolved driver; never lets Selenium Manager run when a local driver exists."""
     from selenium import webdriver  # pylint: disable=import-outside-toplevel
     from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel
@@ -241,16 +257,32 @@ def launch(options: BrowserOptions, user_data_dir: Path, log_path: Path) -> Chro
     try:
         driver = webdriver.Chrome(options=chrome_options(options, choice.binary, user_data_dir), service=service)
     except WebDriverException as error:
-        first = (error.msg or str(error)).strip().splitlines()[0]
-        raise BrowserError(f'Chrome did not start with {choice.driver} ({choice.source}): {first}') from None
+        raise BrowserError(f'Chrome did not start with {choice.driver} ({choice.source}): {_first_line(error)}') \
+            from None
     return driver
 
 
+def launch_remote(options: BrowserOptions) -> WebDriver:
+    """A session on the Grid at ``options.remote_url``; a Grid that is down or has no matching node is one line."""
+    from selenium import webdriver  # pylint: disable=import-outside-toplevel
+    from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel
+    from urllib3.exceptions import HTTPError  # pylint: disable=import-outside-toplevel
+    try:
+        return webdriver.Remote(options.remote_url, options=chrome_options(options, None, None))
+    except WebDriverException as error:
+        problem = _first_line(error)
+    except (OSError, HTTPError) as error:
+        problem = f'{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}'
+    raise BrowserError(f'no browser session from the Grid at {options.remote_url} (remote_url): {problem}')
+
+
 class Browser:
-    """One Chrome for a whole test session (per xdist worker), reset between tests.
+    """One Chrome for a whole test session (per xdist worker), reset between tests: local, or on a Grid.
 
     Starting Chrome costs about a second; a storm is many navigations in one browser anyway, so the suite
-    keeps one and puts it back into a known state instead of starting a fresh one per test.
+    keeps one and puts it back into a known state instead of starting a fresh one per test. A local Chrome's
+    processes are watched (:mod:`nicegui_e2e.watchdog`); a remote one's session is ended by the watchdog
+    when the test process dies, as the Grid would only after its session timeout.
     """
 
     def __init__(self, options: BrowserOptions, work_dir: Path) -> None:
@@ -259,14 +291,29 @@ class Browser:
         self.launches = 0
         self._start()
 
+    @property
+    def remote(self) -> bool:
+        return bool(self.options.remote_url)
+
     def _start(self) -> None:
         self.launches += 1
-        self.driver = launch(self.options, self.work_dir / f'profile-{self.launches}',
-                             self.work_dir / f'chromedriver-{self.launches}.log')
-        self._driver_pid = self.driver.service.process.pid
-        # Chrome's own process, found now: if the driver dies, Chrome is re-parented and no longer below it
-        self._chrome = processes.first_child(self._driver_pid)
-        self._watchdog = watchdog.guard([self._driver_pid] + ([self._chrome.pid] if self._chrome else []))
+        self._driver_pid: int | None = None
+        self._chrome = None
+        if self.remote:
+            self.driver = launch_remote(self.options)
+            self._watchdog = watchdog.guard([], [f'{self.options.remote_url}/session/{self.driver.session_id}'])
+        else:
+            self.driver = launch(self.options, self.work_dir / f'profile-{self.launches}',
+                                 self.work_dir / f'chromedriver-{self.launches}.log')
+            self._driver_pid = self.driver.service.process.pid  # type: ignore[attr-defined]
+            # Chrome's own process, found now: if the driver dies, Chrome is re-parented and no longer below it
+            self._chrome = processes.first_child(self._driver_pid)
+            self._watchdog = watchdog.guard([self._driver_pid] + ([self._chrome.pid] if self._chrome else []))
+        try:
+            self.channel = devtools.open_channel(self.driver, self.options.devtools, self.remote)
+        except devtools.ChannelError as error:
+            self.quit()
+            raise BrowserError(str(error)) from None
         self._hook_id: str | None = None
         self.set_handshake_delay(self.options.handshake_delay_ms)
 
@@ -280,13 +327,23 @@ class Browser:
         return True
 
     @property
-    def pids(self) -> tuple[int, int | None]:
-        """chromedriver's process id and Chrome's (None where Chrome could not be found)."""
+    def pids(self) -> tuple[int | None, int | None]:
+        """chromedriver's process id and Chrome's (None where Chrome could not be found, or runs on a Grid)."""
         return self._driver_pid, self._chrome.pid if self._chrome is not None else None
 
+    @property
+    def where(self) -> str:
+        """Which browser this is, for the storm line and the artefacts."""
+        place = f'on the Grid at {self.options.remote_url}' if self.remote else 'local'
+        return f'{self.driver.capabilities.get("browserName", "chrome")} ' \
+               f'{self.driver.capabilities.get("browserVersion", "")} {place}, {self.channel.name}'
+
     def trouble(self) -> str:
-        """'' while chromedriver and Chrome run; else one line saying which of them died and how."""
-        end = processes.describe_end(self._driver_pid, self.driver.service.process.poll())
+        """'' while chromedriver and Chrome run (a remote session: while it answers); else one line saying which
+        of them died and how."""
+        if self._driver_pid is None:
+            return self._remote_trouble()
+        end = processes.describe_end(self._driver_pid, self.driver.service.process.poll())  # type: ignore[attr-defined]
         if end:
             return f'chromedriver (pid {self._driver_pid}) {end}'
         if self._chrome is not None:
@@ -295,22 +352,23 @@ class Browser:
                 return f'Chrome (pid {self._chrome.pid}) {end}'
         return ''
 
-    def set_handshake_delay(self, delay_ms: int) -> None:
-        """Install the page hook in the current tab, replacing an earlier one (new tabs need a call too).
-
-        Chrome may forget a script's identifier when a navigation swaps the tab's renderer (seen after
-        history storms: "Script not found"); the new hook is added after the old one and redefines
-        ``window.io`` last, so it wins either way."""
+    def _remote_trouble(self) -> str:
         from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel
+        try:
+            self.driver.execute_script('return 1')
+        except WebDriverException as error:
+            return f'the browser session {self.driver.session_id} on the Grid at {self.options.remote_url} ' \
+                   f'ended: {_first_line(error)}'
+        except OSError as error:
+            return f'the Grid at {self.options.remote_url} does not answer: {error}'
+        return ''
+
+    def set_handshake_delay(self, delay_ms: int) -> None:
+        """Install the page hook, replacing an earlier one (where hooks are per tab, new tabs need a call too)."""
         if self._hook_id is not None:
-            try:
-                self.driver.execute_cdp_cmd('Page.removeScriptToEvaluateOnNewDocument',
-                                            {'identifier': self._hook_id})
-            except WebDriverException as error:
-                if 'Script not found' not in str(error):
-                    raise
+            self.channel.remove_hook(self._hook_id)
         self.options.handshake_delay_ms = delay_ms
-        self._hook_id = self.install_in_new_tab(self.driver)
+        self._hook_id = self.channel.add_hook(handshake_hook(delay_ms))
 
     @contextmanager
     def handshake_delay(self, delay_ms: int) -> Iterator[None]:
@@ -324,35 +382,24 @@ class Browser:
             if delay_ms != previous:
                 self.set_handshake_delay(previous)
 
-    def install_in_new_tab(self, driver: object) -> str:
-        """The hook is per tab; a tab opened by a storm gets its own, with the same delay."""
-        return driver.execute_cdp_cmd('Page.addScriptToEvaluateOnNewDocument',  # type: ignore[attr-defined]
-                                      {'source': handshake_hook(self.options.handshake_delay_ms)})['identifier']
+    def install_in_new_tab(self, _driver: object) -> None:
+        """A tab opened by a storm gets the hook too, with the same delay."""
+        self.channel.hook_new_tab(handshake_hook(self.options.handshake_delay_ms))
 
     def reset(self, *origins: str) -> None:
         """Back to one blank tab with an empty console buffer, no cookies, and no storage of ``origins``
         (local and session storage, IndexedDB, caches), so that one storm or test does not see another's."""
-        handles = self.driver.window_handles
-        for handle in handles[1:]:
-            self.driver.switch_to.window(handle)
-            self.driver.close()
-        self.driver.switch_to.window(handles[0])
+        self.channel.clean_slate(origins)
         self.driver.get('about:blank')
         # with page load strategy none, a navigation right after this one was seen dropped (1 in 12 sessions)
         wait_for(lambda: self.driver.execute_script(
             'return location.href === "about:blank" && document.readyState === "complete"'),
             timeout=10, what='the blank tab to finish loading')
-        self.driver.execute_cdp_cmd('Network.clearBrowserCookies', {})
-        for origin in origins:
-            self.driver.execute_cdp_cmd('Storage.clearDataForOrigin', {'origin': origin, 'storageTypes': 'all'})
         self.console()
 
-    def console(self) -> list[dict]:
+    def console(self) -> list[dict[str, Any]]:
         """Drain the browser console collected since the last call."""
-        try:
-            return self.driver.get_log('browser')
-        except Exception:  # pylint: disable=broad-except
-            return []
+        return self.channel.console()
 
     def screenshot(self, path: Path) -> bool:
         try:
@@ -361,8 +408,8 @@ class Browser:
             return False
 
     def quit(self, grace: float = 5.0) -> None:
-        """Quit, then make sure every Chrome process the driver started is gone."""
-        started = processes.family(self._driver_pid)
+        """Quit, then make sure every Chrome process the driver started is gone (a Grid ends its own)."""
+        started = processes.family(self._driver_pid) if self._driver_pid is not None else []
         if self._chrome is not None:  # outlives a dead driver, re-parented with its children
             started += [p for p in processes.family(self._chrome.pid) if p not in started]
         try:

@@ -247,11 +247,12 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
         path, module, attribute = app_target(pytestconfig, app or _configured_app(pytestconfig, chosen), app_dir)
         options = ServerOptions(
             app=path, module=module, attribute=attribute,
-            host=chosen.server_host, disconnect_fix=disconnect_fix or chosen.disconnect_fix,
+            host=chosen.server_host, address=chosen.server_address,
+            disconnect_fix=disconnect_fix or chosen.disconnect_fix,
             handshake_delay=(server_handshake_delay_ms if server_handshake_delay_ms is not None
                              else chosen.server_handshake_delay_ms) / 1000,
             reconnect_timeout=reconnect_timeout if reconnect_timeout is not None else chosen.reconnect_timeout)
-        key = (options.app, attribute, options.host, options.disconnect_fix, options.handshake_delay,
+        key = (options.app, attribute, options.host, options.address, options.disconnect_fix, options.handshake_delay,
                options.reconnect_timeout)
         if key in broken:
             pytest.fail(f'nicegui-e2e: {broken[key]} (as for an earlier test)', pytrace=False)
@@ -290,12 +291,15 @@ def nicegui_chrome_arguments() -> list[str]:
 @pytest.fixture(scope='session')
 def nicegui_browser(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings, nicegui_chrome_arguments: list[str],
                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    """One headless Chrome per session (per xdist worker). It holds no handshake back unless a storm asks, and
-    a storm starts it from a clean state: one blank tab, no cookies, no local or session storage."""
+    """One headless Chrome per session (per xdist worker), local or on the Grid named by ``remote_url``. It holds
+    no handshake back unless a storm asks, and a storm starts it from a clean state: one blank tab, no cookies,
+    no local or session storage."""
     _teardown_on_sigterm()
     chosen = nicegui_e2e_settings
     options = BrowserOptions(driver=chosen.chromedriver or None, binary=chosen.chrome_binary or None,
-                             headed=chosen.headed, arguments=tuple(nicegui_chrome_arguments))
+                             headed=chosen.headed, arguments=tuple(nicegui_chrome_arguments),
+                             remote_url=chosen.remote_url, capabilities=chosen.remote_capabilities,
+                             devtools=chosen.devtools)
     started: list[Browser] = []
     problem = _attempt(lambda: started.append(Browser(options, tmp_path_factory.mktemp('chrome'))), BrowserError)
     if problem:

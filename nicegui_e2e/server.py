@@ -21,6 +21,9 @@ from .records import read_records
 from .waiting import WaitTimeout, wait_for
 from .wire import DIAGNOSTICS_PATH, ENV, BootSettings, Diagnostics, Mode, ServerInfo
 
+WILDCARDS = {'0.0.0.0': '127.0.0.1', '::': '::1', '': '127.0.0.1'}
+"""A server bound to every address is reached over loopback by the test process."""
+
 
 class ServerError(RuntimeError):
     """The server could not be started or ended; the message is one line a user can act on."""
@@ -31,6 +34,7 @@ class ServerOptions:
     """How to run the app: everything the bootstrap needs, plus the controller's own deadlines."""
     app: Path
     host: str = '127.0.0.1'
+    address: str = ''  # the host browsers use to reach the server, where it is not ``host`` (browsers elsewhere)
     port: int = 0
     disconnect_fix: Mode = 'on'
     handshake_delay: float = 0.0
@@ -60,11 +64,20 @@ class NiceGUIServer:
 
     @property
     def base_url(self) -> str:
-        host = self.info['host']
-        return f'http://{f"[{host}]" if ":" in host else host}:{self.info["port"]}{self.info["prefix"]}'
+        """Where the browsers reach the app: under the address named for them (a browser on a Grid elsewhere),
+        else where the test process does."""
+        return self._origin(self.options.address or self._local_host()) + self.info['prefix']
 
     def url(self, path: str = '/') -> str:
-        return self.base_url + path
+        """Where the test process reaches ``path``: always the bound address, loopback for a wildcard bind, since
+        the diagnostics answer loopback callers only."""
+        return self._origin(self._local_host()) + self.info['prefix'] + path
+
+    def _local_host(self) -> str:
+        return WILDCARDS.get(self.info['host'], self.info['host'])
+
+    def _origin(self, host: str) -> str:
+        return f'http://{f"[{host}]" if ":" in host else host}:{self.info["port"]}'
 
     def start(self) -> NiceGUIServer:
         if not self.options.app.is_file():

@@ -10,12 +10,14 @@ This module knows nothing of pytest beyond the two methods it reads values throu
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Literal, Protocol
 
+from .devtools import Preference, preference
 from .storm import Cadence
 from .wire import MODES, Mode
 
@@ -95,6 +97,28 @@ def _seconds(text: str) -> float | None:
     return seconds
 
 
+def _url(text: str) -> str:
+    """A WebDriver server's address, such as a Selenium Grid's ``http://127.0.0.1:4444``; empty means "no
+    Grid: a local Chrome"."""
+    text = text.strip().rstrip('/')
+    if text and not re.fullmatch(r'https?://[^/\s]+(/\S*)?', text):
+        raise ValueError('wants the http:// or https:// address of a WebDriver server, like http://127.0.0.1:4444')
+    return text
+
+
+def _capabilities(text: str) -> dict[str, Any]:
+    """A JSON object of WebDriver capabilities, added to the suite's own for every remote browser."""
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f'wants a JSON object of capabilities: {error}') from None
+    if not isinstance(value, dict):
+        raise ValueError('wants a JSON object of capabilities, like {"browserVersion": "156"}')
+    return value
+
+
 def _seed(text: str) -> int | None:
     """No seed means a new one per run."""
     return _whole(0)(text) if text.strip() else None
@@ -128,6 +152,15 @@ SPECS: tuple[Spec, ...] = (
     Spec('reconnect_timeout', "seconds NiceGUI keeps a client whose socket left, on the servers the suite starts "
                               "(default: the app's own); a storm settles for at most this plus 5 s", '', _seconds),
     Spec('server_host', 'address the server binds (loopback unless you ask otherwise)', '127.0.0.1'),
+    Spec('server_address', 'host name or address under which the browsers reach the server, where they run '
+                           'elsewhere (default: the bound address; 127.0.0.1 for a wildcard bind)', ''),
+    Spec('remote_url', 'a Selenium Grid (or any WebDriver server) to run the browsers on, like '
+                       'http://127.0.0.1:4444 (default: a local Chrome)', '', _url),
+    Spec('remote_capabilities', 'JSON object of capabilities added to every remote browser\'s request', '',
+         _capabilities),
+    Spec('devtools', 'how the suite reaches inside the browser: auto (CDP for a local Chrome, WebDriver BiDi '
+                     'where a remote session offers it, else CDP through the Grid), bidi or cdp', 'auto',
+         preference),
     Spec('chromedriver', 'chromedriver to use (default: found on PATH, offline)', ''),
     Spec('chrome_binary', 'Chrome or Chromium binary (default: the headless shell where installed, '
                           'else Chrome found on PATH)', ''),
@@ -155,6 +188,10 @@ class Settings:
     server_handshake_delay_ms: int = 0
     reconnect_timeout: float | None = None
     server_host: str = '127.0.0.1'
+    server_address: str = ''
+    remote_url: str = ''
+    remote_capabilities: Mapping[str, Any] = field(default_factory=dict)
+    devtools: Preference = 'auto'
     chromedriver: str = ''
     chrome_binary: str = ''
     headed: bool = False
