@@ -60,15 +60,35 @@ def offers_bidi(driver: WebDriver) -> bool:
     return isinstance(driver.capabilities.get('webSocketUrl'), str)
 
 
+def selenium_lacks_bidi() -> str:
+    """'' where the installed Selenium has the BiDi calls this module makes (preload scripts, user contexts);
+    else what is missing: a tox cell with an older release's dependencies has an older Selenium."""
+    import selenium
+    from selenium.webdriver.common.bidi.script import Script
+    from selenium.webdriver.remote.webdriver import WebDriver
+    if hasattr(WebDriver, 'browser') and hasattr(WebDriver, 'browsing_context') and hasattr(Script, 'pin'):
+        return ''
+    return f'Selenium {selenium.__version__} has no WebDriver BiDi preload scripts and user contexts'
+
+
 def wants_bidi(choice: Preference, remote: bool) -> bool:
-    """Whether to ask the session for BiDi: always where the user chose it, for remote sessions by default."""
-    return choice == 'bidi' or (choice == 'auto' and remote)
+    """Whether to ask the session for BiDi: always where the user chose it, for remote sessions by default
+    where this Selenium can use it."""
+    return choice == 'bidi' or (choice == 'auto' and remote and not selenium_lacks_bidi())
 
 
 def open_channel(driver: WebDriver, choice: Preference, remote: bool) -> Channel:
     """The channel for this session: BiDi where asked for and offered, CDP otherwise."""
+    if choice == 'bidi' and selenium_lacks_bidi():
+        raise ChannelError(f'devtools = bidi, but the installed {selenium_lacks_bidi()}: use devtools auto or cdp')
     if wants_bidi(choice, remote) and offers_bidi(driver):
-        return Bidi(driver)
+        try:
+            return Bidi(driver)
+        except Exception as error:  # pylint: disable=broad-except  # the websocket's errors have no common base
+            problem = f'{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}'
+        raise ChannelError(f'the session offers WebDriver BiDi at {driver.capabilities["webSocketUrl"]}, which '
+                           f'does not answer ({problem}): a Grid must advertise an address this machine reaches '
+                           '(its --grid-url or --external-url), or use devtools cdp')
     if choice == 'bidi':
         raise ChannelError('devtools = bidi, but the browser session offers no WebDriver BiDi (its capabilities '
                            'carry no webSocketUrl): use devtools auto or cdp')
