@@ -101,3 +101,20 @@ def test_handshake_hook_carries_the_delay_and_the_live_flag():
     hook = browser.handshake_hook(75)
     assert 'let delay = 75;' in hook
     assert "sessionStorage.getItem('nicegui_e2e_live')" in hook and "query.nicegui_e2e_held = 1" in hook
+
+
+def test_remote_options_name_no_local_path_and_ask_for_bidi():
+    options = browser.chrome_options(browser.BrowserOptions(remote_url='http://127.0.0.1:4444',
+                                                            capabilities={'browserVersion': '156'}), None, None)
+    capabilities = options.to_capabilities()
+    assert not any(argument.startswith('--user-data-dir') for argument in options.arguments)
+    assert 'binary' not in capabilities['goog:chromeOptions']
+    assert capabilities['webSocketUrl'] is True and capabilities['browserVersion'] == '156'
+    assert '--headless=new' in options.arguments and options.page_load_strategy == 'none'
+
+
+def test_a_local_chrome_is_reached_over_cdp_unless_bidi_is_asked_for(tmp_path):
+    local = browser.chrome_options(browser.BrowserOptions(), '/usr/bin/chromium', tmp_path).to_capabilities()
+    assert not local.get('webSocketUrl')
+    bidi = browser.chrome_options(browser.BrowserOptions(devtools='bidi'), '/usr/bin/chromium', tmp_path)
+    assert bidi.to_capabilities()['webSocketUrl'] is True

@@ -140,6 +140,12 @@ BAD = [
     ('reconnect_timeout', '-1', 'wants seconds, a number of at least 0'),
     ('reconnect_timeout', 'nan', 'wants seconds, a number of at least 0'),
     ('pages', '/a, orders', "wants paths that start with /, like /orders/1, not 'orders'"),
+    ('remote_url', 'grid:4444', 'wants the http:// or https:// address of a WebDriver server, like '
+                                'http://127.0.0.1:4444'),
+    ('remote_capabilities', '[1, 2]', 'wants a JSON object of capabilities, like {"browserVersion": "156"}'),
+    ('remote_capabilities', '{browserVersion: 1}', 'wants a JSON object of capabilities: Expecting property name '
+                                                   'enclosed in double quotes: line 1 column 2 (char 1)'),
+    ('devtools', 'websocket', 'wants one of auto, bidi, cdp'),
 ]
 
 

@@ -65,3 +65,13 @@ def test_app_without_ui_run_is_served(tmp_path):
     server = start(tmp_path, app)
     server.stop()
     assert not alive(server.info['pid'])
+
+
+def test_browsers_may_use_another_address_while_the_test_process_keeps_loopback(tmp_path):
+    server = start(tmp_path, APP, address='localhost')
+    try:
+        assert server.base_url == f'http://localhost:{server.info["port"]}'
+        assert server.url('/b') == f'http://127.0.0.1:{server.info["port"]}/b'
+        assert server.diagnostics()['race_hits'] == 0
+    finally:
+        server.stop()
