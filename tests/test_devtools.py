@@ -36,7 +36,7 @@ def test_the_channel_follows_the_setting_and_the_session(choice, remote, websock
 
 
 def test_bidi_asked_for_but_not_offered_is_one_line():
-    with pytest.raises(devtools.ChannelError, match='offers no WebDriver BiDi .* use devtools auto or cdp'):
+    with pytest.raises(devtools.ChannelError, match=r'offers no WebDriver BiDi .* use devtools auto or cdp'):
         devtools.open_channel(session(), 'bidi', remote=True)
 
 
