@@ -22,7 +22,7 @@ from . import devtools, processes, watchdog
 from .devtools import Preference
 from .storm import LIVE_FLAG
 from .waiting import wait_for
-from .wire import HELD_MARK
+from .wire import HELD_MARK, LANE_MARK
 
 if TYPE_CHECKING:  # Selenium is imported where first needed at runtime: loading the plugin must stay cheap
     from selenium.common.exceptions import WebDriverException
@@ -144,7 +144,7 @@ def _network_fallbacks(binary: str | None) -> list[tuple[str, Callable[[], str]]
     return [('Selenium Manager', selenium_manager), ('webdriver-manager', webdriver_manager)]
 
 
-def handshake_hook(delay_ms: int) -> str:
+def handshake_hook(delay_ms: int, lane: int = 0) -> str:
     """JavaScript run before the page's own scripts: mark when the race window opens; optionally widen it.
 
     NiceGUI pages load socket.io as a classic script that assigns the global ``io``; a setter on ``window``
@@ -152,7 +152,8 @@ def handshake_hook(delay_ms: int) -> str:
     whose handshake it has not processed: the socket's ``connect`` where the page sends an explicit
     ``handshake`` event (2.x), the transport's ``open`` where the handshake rides in the connect request
     (3.x's implicit handshake). With ``delay_ms`` the explicit event is held back that long after
-    ``connect`` (an implicit handshake is turned into an explicit one first), widening the window.
+    ``connect`` (an implicit handshake is turned into an explicit one first), widening the window. ``lane``
+    names this browser in a crowd, in each socket's connect query, so the server can attribute what it sees.
     """
     return '''(() => {
   let delay = %d;
@@ -164,6 +165,7 @@ def handshake_hook(delay_ms: int) -> str:
   const wrap = (io) => {
     const wrapped = function (url, options) {
       const query = (options && options.query) || {};
+      query.%s = %d;
       if (delay > 0 && query.implicit_handshake) {
         query.implicit_handshake = false;
         query.%s = 1;  // tells the server's ledger which handshake path this page took
@@ -196,7 +198,7 @@ def handshake_hook(delay_ms: int) -> str:
     get() { return current; },
     set(value) { current = typeof value === 'function' ? wrap(value) : value; },
   });
-})();''' % (int(delay_ms), LIVE_FLAG, LIVE_FLAG, HELD_MARK)  # noqa: UP031  # %-formatting leaves the JavaScript's braces as they are
+})();''' % (int(delay_ms), LIVE_FLAG, LIVE_FLAG, LANE_MARK, int(lane), HELD_MARK)  # noqa: UP031  # %-formatting leaves the JavaScript's braces as they are
 
 
 @dataclass
@@ -211,6 +213,7 @@ class BrowserOptions:
     remote_url: str = ''
     capabilities: Mapping[str, Any] = field(default_factory=dict)  # the user's, added to a remote request
     devtools: Preference = 'auto'
+    lane: int = 0  # this browser's number in a crowd
 
 
 def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: Path | None) -> ChromeOptions:
@@ -368,7 +371,7 @@ class Browser:
         if self._hook_id is not None:
             self.channel.remove_hook(self._hook_id)
         self.options.handshake_delay_ms = delay_ms
-        self._hook_id = self.channel.add_hook(handshake_hook(delay_ms))
+        self._hook_id = self.channel.add_hook(handshake_hook(delay_ms, self.options.lane))
 
     @contextmanager
     def handshake_delay(self, delay_ms: int) -> Iterator[None]:
@@ -384,7 +387,7 @@ class Browser:
 
     def install_in_new_tab(self, _driver: object) -> None:
         """A tab opened by a storm gets the hook too, with the same delay."""
-        self.channel.hook_new_tab(handshake_hook(self.options.handshake_delay_ms))
+        self.channel.hook_new_tab(handshake_hook(self.options.handshake_delay_ms, self.options.lane))
 
     def reset(self, *origins: str) -> None:
         """Back to one blank tab with an empty console buffer, no cookies, and no storage of ``origins``

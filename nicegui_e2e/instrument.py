@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .disconnect import connect_query
-from .wire import HELD_MARK, PING_EVENT, ClientState, Diagnostics, Event, HandshakePath
+from .wire import HELD_MARK, LANE_MARK, PING_EVENT, ClientState, Diagnostics, Event, HandshakePath
 
 race_log = logging.getLogger('nicegui_e2e.race')
 LOOPBACK = {'127.0.0.1', '::1', 'localhost'}
@@ -34,6 +34,7 @@ class Ledger:
         self.race_hits = 0
         self.handshook: set[str] = set()  # client ids that completed a handshake at least once
         self.client_of: dict[str, str] = {}  # socket id -> the client id its page named when it connected
+        self.lane_of: dict[str, int] = {}  # socket id -> the browser of a crowd it came from
         self.error_pages: set[str] = set()  # client ids of pages served with a 4xx or 5xx status
         self._lock = threading.Lock()
 
@@ -135,7 +136,8 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
     async def on_connect(sid: str, environ: dict[str, Any], *rest: Any) -> Any:
         query = connect_query(environ)
         ledger.client_of[sid] = query.get('client_id', '')
-        ledger.record('connect', sid=sid, client=query.get('client_id'), handshake=handshake_path(query))
+        lane = ledger.lane_of[sid] = int(query[LANE_MARK]) if query.get(LANE_MARK, '').isdigit() else 0
+        ledger.record('connect', sid=sid, client=query.get('client_id'), handshake=handshake_path(query), lane=lane)
         if original_connect is None:
             return None
         result = original_connect(sid, environ, *rest[:_positional_arity(original_connect) - 2])
@@ -155,11 +157,17 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
     def on_disconnect(sid: str, *rest: Any) -> Any:
         mapped = _socket_mapped(instances, sid) if tracks_sockets else None
         error_page = ledger.client_of.pop(sid, '') in ledger.error_pages
-        ledger.record('disconnect', sid=sid, mapped=mapped, error_page=error_page)
+        lane = ledger.lane_of.pop(sid, 0)
+        ledger.record('disconnect', sid=sid, mapped=mapped, error_page=error_page, lane=lane)
         if mapped is False and not error_page:  # leaving an error page is a finding of its own, not the race
             ledger.race_hits += 1
             race_log.info('disconnect: socket id %s does not exist', sid)
-        return original_disconnect(sid, *rest[:disconnect_arity - 1])
+        try:  # an error is tied to its socket here, so a crowd's errors are attributed to their browser
+            result = original_disconnect(sid, *rest[:disconnect_arity - 1])
+        except Exception as error:
+            ledger.record('disconnect_error', sid=sid, lane=lane, error=type(error).__name__)
+            raise
+        return _watched(result, ledger, sid, lane) if inspect.isawaitable(result) else result
 
     handlers['connect'] = on_connect
     handlers['handshake'] = on_handshake
@@ -167,6 +175,15 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
     handlers[PING_EVENT] = _ping_handler(instances, sio)
     if getattr(nicegui_module, '_on_handshake', None) is original_handshake:
         nicegui_module._on_handshake = on_handshake  # 3.x calls it directly for the implicit handshake
+
+
+async def _watched(result: Awaitable[Any], ledger: Ledger, sid: str, lane: int) -> Any:
+    """An asynchronous disconnect handler's error, recorded against its socket as a synchronous one's is."""
+    try:
+        return await result
+    except Exception as error:
+        ledger.record('disconnect_error', sid=sid, lane=lane, error=type(error).__name__)
+        raise
 
 
 def storm_pages(client_cls: Any, core: Any) -> list[str]:

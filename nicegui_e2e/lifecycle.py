@@ -5,7 +5,10 @@ flow is one call here; every wait has a deadline.
 """
 from __future__ import annotations
 
+import bisect
 import random
+import threading
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -14,7 +17,7 @@ from typing import Any
 from . import incident, storm
 from .browser import Browser
 from .server import NiceGUIServer
-from .verdict import Evidence, Verdict, figures, judge_storm
+from .verdict import Evidence, LaneTally, Verdict, figures, judge_storm
 from .waiting import WaitTimeout, wait_for
 from .wire import PING_EVENT, ClientState, Diagnostics, Event, ServerInfo
 
@@ -23,6 +26,10 @@ CONSOLE_EXPECTED = (
     'WebSocket is closed before the connection is established',
 )
 SETTLE_GRACE = 5.0
+LANE_START = 30.0
+"""Seconds a crowd's browsers wait for each other before storming together."""
+STEP_DEADLINE = 11.0
+"""Seconds one step of a storm may take at most (its waits' deadline, plus a second of slack)."""
 LIVE_SHARE = 0.25
 """The share of pages a storm leaves after their handshake, so that the app's own handlers run too."""
 
@@ -91,8 +98,16 @@ class PartDied(RuntimeError):
     """The server, Chrome or its driver died or hangs; the message is one line that says which and how."""
 
 
-def trouble(server: NiceGUIServer, browser: Browser) -> str:
-    return server.trouble() or browser.trouble()
+def trouble(server: NiceGUIServer, *browsers: Browser) -> str:
+    """What died, if anything: the server first, then each browser (named by its place in a crowd)."""
+    problem = server.trouble()
+    if problem:
+        return problem
+    for n, each in enumerate(browsers):
+        problem = each.trouble()
+        if problem:
+            return f'browser {n + 1}: {problem}' if len(browsers) > 1 else problem
+    return ''
 
 
 def mark(server: NiceGUIServer) -> Mark:
@@ -166,56 +181,96 @@ def settle(server: NiceGUIServer, since: float) -> Diagnostics:
     return last['snapshot']
 
 
-def run(server: NiceGUIServer, browser: Browser, scenario: str, *, count: int, cadence: storm.Cadence,
-        pages: storm.Pages | None = None, server_selector: str = '', check: PageCheck | None = None,
-        expect_race: bool = True, allowlist: Sequence[incident.AllowEntry] = (),
+def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: str, *, count: int,
+        cadence: storm.Cadence, pages: storm.Pages | None = None, server_selector: str = '',
+        check: PageCheck | None = None, expect_race: bool = True, allowlist: Sequence[incident.AllowEntry] = (),
         versions: Mapping[str, str] | None = None, seed: int = 0) -> StormReport:
     """Run ``scenario`` against ``server`` in ``browser`` over ``pages`` (default: the pages the server found in
-    the app) and judge it. Raises :class:`storm.StormSkipped` where the scenario cannot run as configured, and
-    :class:`PartDied` where the server, Chrome or its driver died or hangs, instead of a wall of tracebacks."""
+    the app) and judge it. Several browsers are a crowd: each storms at the same time with a seed of its own,
+    and the storm is judged as one, with what each browser caused attributed to it. Raises
+    :class:`storm.StormSkipped` where the scenario cannot run as configured, and :class:`PartDied` where the
+    server, Chrome or its driver died or hangs, instead of a wall of tracebacks."""
+    browsers = [browser] if isinstance(browser, Browser) else list(browser)
     pages = list(pages or server.pages())
     if not pages:
         raise storm.StormSkipped(f'{server.options.app.name} registers no page a storm can visit (routes with path '
                                  'parameters need concrete instances: --nicegui-e2e-pages /orders/1)')
-    step = storm.build_step(scenario, pages, seed=seed, server_selector=server_selector,
-                            install=browser.install_in_new_tab)
-    browser.revive()
+    storm.require(scenario, server_selector)
+    for each in browsers:
+        each.revive()
     check = replace(check or PageCheck(), path=(check.path if check and check.path else pages[0]))
     try:
-        return _storm_and_judge(server, browser, scenario, step, count=count, cadence=cadence, check=check,
-                                expect_race=expect_race, allowlist=allowlist, versions=versions or {}, seed=seed)
+        return _storm_and_judge(server, browsers, scenario, pages, server_selector, count=count, cadence=cadence,
+                                check=check, expect_race=expect_race, allowlist=allowlist,
+                                versions=versions or {}, seed=seed)
     except PartDied:
         raise
     except Exception:
-        casualty = trouble(server, browser)
+        casualty = trouble(server, *browsers)
         if casualty:
             raise PartDied(casualty) from None
         raise
 
 
-def _storm_and_judge(server: NiceGUIServer, browser: Browser, scenario: str, step: storm.Step, *, count: int,
-                     cadence: storm.Cadence, check: PageCheck, expect_race: bool,
-                     allowlist: Sequence[incident.AllowEntry], versions: Mapping[str, str],
-                     seed: int) -> StormReport:
-    browser.reset(server.base_url)
-    start = mark(server)
+def _storm_all(server: NiceGUIServer, browsers: list[Browser], scenario: str, pages: storm.Pages,
+               server_selector: str, *, count: int, cadence: storm.Cadence, seed: int) -> storm.StormResult:
+    """Every browser storms at once (one thread each: a WebDriver call waits on its browser, not on the GIL)."""
     live_share = 0.0 if scenario in ('tabs', 'server') else LIVE_SHARE  # a new tab has no session storage to arm
-    result = storm.run_storm(browser.driver, server.base_url, scenario, step, count=count, cadence=cadence,
-                             seed=seed, live_share=live_share, trouble=lambda: trouble(server, browser))
-    casualty = trouble(server, browser)
+    results: list[storm.StormResult | None] = [None] * len(browsers)
+    together = threading.Barrier(len(browsers))
+
+    def lane(n: int) -> None:
+        each = browsers[n]
+        step = storm.build_step(scenario, pages, seed=seed + n, server_selector=server_selector,
+                                install=each.install_in_new_tab)
+        together.wait(timeout=LANE_START)
+        results[n] = storm.run_storm(each.driver, server.base_url, scenario, step, count=count, cadence=cadence,
+                                     seed=seed + n, live_share=live_share,
+                                     trouble=lambda: trouble(server, *browsers))
+    if len(browsers) == 1:
+        lane(0)
+    else:
+        threads = [threading.Thread(target=lane, args=(n,), name=f'nicegui-e2e-browser-{n + 1}', daemon=True)
+                   for n in range(len(browsers))]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + LANE_START + count * (STEP_DEADLINE + cadence.high / 1000) + LANE_START
+        for thread in threads:
+            thread.join(timeout=max(deadline - time.monotonic(), 0))
+        stuck = [n + 1 for n, result in enumerate(results) if result is None]
+        if stuck:
+            raise PartDied(trouble(server, *browsers) or f'browser(s) {stuck} of the crowd did not finish their '
+                           'storm by its deadline')
+    done = [result for result in results if result is not None]
+    return done[0] if len(done) == 1 else storm.StormResult.crowd(done)
+
+
+def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: str, pages: storm.Pages,
+                     server_selector: str, *, count: int, cadence: storm.Cadence, check: PageCheck,
+                     expect_race: bool, allowlist: Sequence[incident.AllowEntry], versions: Mapping[str, str],
+                     seed: int) -> StormReport:
+    for each in browsers:
+        each.reset(server.base_url)
+    start = mark(server)
+    result = _storm_all(server, browsers, scenario, pages, server_selector, count=count, cadence=cadence, seed=seed)
+    casualty = trouble(server, *browsers)
     if casualty:
         raise PartDied(casualty)
-    with browser.handshake_delay(0):  # the last page is judged as a user meets it, without the fault
-        works, problem = check_page(browser, server.base_url, check)
+    checks = []
+    for each in browsers:  # the last page is judged as a user meets it, without the fault, in every browser
+        with each.handshake_delay(0):
+            checks.append(check_page(each, server.base_url, check))
     snapshot = settle(server, result.started)
-    console = browser.console()
+    consoles = [each.console() for each in browsers]
+    console = [dict(entry, browser=n + 1) if len(browsers) > 1 else entry
+               for n, entries in enumerate(consoles) for entry in entries]
     raw = server.stdout()[start.stdout:] + server.stderr()[start.stderr:]
     records = server.records()[start.records:]
     raw_incidents = incident.parse_tracebacks(raw)
     incidents = incident.merge(incident.from_records(records), raw_incidents)
     judged = incident.judge(incidents, allowlist, versions)
     severe = [entry['message'] for entry in console if entry.get('level') == 'SEVERE']
-    unexpected = [m for m in severe if not any(pattern in m for pattern in CONSOLE_EXPECTED)]
+    unexpected = [m for m in severe if not _expected_console(m)]
     race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits
     stale = lingering(snapshot, result.started)
     events = server.diagnostics(since=start.events)['events']
@@ -223,6 +278,8 @@ def _storm_and_judge(server: NiceGUIServer, browser: Browser, scenario: str, ste
     paths: Counter[str] = Counter(event.get('handshake', 'explicit') for event in during if event['kind'] == 'connect')
     errors: Counter[str] = Counter(f'{event.get("path")} answered {event["status"]}' for event in during
                                    if event['kind'] == 'response' and event.get('status', 200) >= 400)
+    failed_checks = [f'browser {n + 1}: {problem}' if len(browsers) > 1 else problem
+                     for n, (works, problem) in enumerate(checks) if not works]
     evidence = Evidence(
         scenario=scenario, cadence=str(cadence), navigations=len(result.navigations),
         departures=result.departures, live_departures=result.live_departures, missed=result.missed,
@@ -232,8 +289,39 @@ def _storm_and_judge(server: NiceGUIServer, browser: Browser, scenario: str, ste
         leaked_clients=len(stale), dead_mappings=snapshot['dead_mappings'],
         unconnected=sum(1 for c in snapshot['clients'] if not c['shared'] and not c['handshook']
                         and (c['created'] or 0) >= result.started),
-        page_works=works, page_problem=problem, console_severe=unexpected,
+        page_works=not failed_checks, page_problem='; '.join(failed_checks), console_severe=unexpected,
         console_allowed=len(severe) - len(unexpected), handshake_paths=dict(paths),
-        lost_guard=server.info['lost_guard'], reconnect_timeout=snapshot.get('reconnect_timeout'))
+        lost_guard=server.info['lost_guard'], reconnect_timeout=snapshot.get('reconnect_timeout'),
+        lanes=attribute(result, events, [c['id'] for c in stale], consoles, checks) if len(browsers) > 1 else [])
     return StormReport(evidence, judge_storm(evidence), result, server.info, events, console, raw, records)
 
+
+def _expected_console(message: str) -> bool:
+    return any(pattern in message for pattern in CONSOLE_EXPECTED)
+
+
+def attribute(result: storm.StormResult, events: Sequence[Event], leaked: Sequence[str],
+              consoles: Sequence[Sequence[Mapping[str, Any]]], checks: Sequence[tuple[bool, str]]) -> list[LaneTally]:
+    """What each browser of a crowd did and caused, from the server's events: a socket names its browser when it
+    connects, and each error of the disconnect handler is tied to the departure that caused it: the browser's
+    last navigation before the disconnect, or 0 for the page check's, which leaves the storm's last page."""
+    lane_of_client = {event.get('client'): event.get('lane', 0) for event in events if event['kind'] == 'connect'}
+    tallies = []
+    for n, lane in enumerate(result.lanes):
+        mine = [event for event in events if event.get('lane', -1) == n]
+        starts = [nav.t for nav in lane.navigations]
+        caused = [bisect.bisect_right(starts, event['t']) if event['t'] <= lane.ended else 0
+                  for event in mine if event['kind'] == 'disconnect_error']
+        tallies.append(LaneTally(
+            browser=n + 1, navigations=len(lane.navigations), departures=lane.departures,
+            live_departures=lane.live_departures,
+            race_hits=sum(1 for e in mine if e['kind'] == 'disconnect' and e.get('mapped') is False
+                          and not e.get('error_page')),
+            handler_errors=caused,
+            error_pages=sum(1 for e in events if e['kind'] == 'response' and e.get('status', 200) >= 400
+                            and lane_of_client.get(e.get('client')) == n),
+            leaked=sum(1 for client in leaked if lane_of_client.get(client) == n),
+            console_severe=sum(1 for entry in consoles[n]
+                               if entry.get('level') == 'SEVERE' and not _expected_console(str(entry['message']))),
+            missed=len(lane.missed), page_works=checks[n][0]))
+    return tallies

@@ -17,6 +17,7 @@ import shutil
 import signal
 import threading
 from collections.abc import Generator, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable
 
@@ -288,26 +289,54 @@ def nicegui_chrome_arguments() -> list[str]:
     return []
 
 
+def _start_browser(chosen: Settings, arguments: list[str], tmp_path_factory: pytest.TempPathFactory,
+                   lane: int = 0) -> Browser:
+    """A browser as the settings ask for it; one that cannot be had fails the test in one line."""
+    options = BrowserOptions(driver=chosen.chromedriver or None, binary=chosen.chrome_binary or None,
+                             headed=chosen.headed, arguments=tuple(arguments), remote_url=chosen.remote_url,
+                             capabilities=chosen.remote_capabilities, devtools=chosen.devtools, lane=lane)
+    started: list[Browser] = []
+    problem = _attempt(lambda: started.append(Browser(options, tmp_path_factory.mktemp('chrome'))), BrowserError)
+    if problem:
+        pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
+    return started[0]
+
+
 @pytest.fixture(scope='session')
-def nicegui_browser(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings, nicegui_chrome_arguments: list[str],
+def nicegui_browser(nicegui_e2e_settings: Settings, nicegui_chrome_arguments: list[str],
                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     """One headless Chrome per session (per xdist worker), local or on the Grid named by ``remote_url``. It holds
     no handshake back unless a storm asks, and a storm starts it from a clean state: one blank tab, no cookies,
     no local or session storage."""
     _teardown_on_sigterm()
-    chosen = nicegui_e2e_settings
-    options = BrowserOptions(driver=chosen.chromedriver or None, binary=chosen.chrome_binary or None,
-                             headed=chosen.headed, arguments=tuple(nicegui_chrome_arguments),
-                             remote_url=chosen.remote_url, capabilities=chosen.remote_capabilities,
-                             devtools=chosen.devtools)
-    started: list[Browser] = []
-    problem = _attempt(lambda: started.append(Browser(options, tmp_path_factory.mktemp('chrome'))), BrowserError)
-    if problem:
-        pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
+    browser = _start_browser(nicegui_e2e_settings, nicegui_chrome_arguments, tmp_path_factory)
     try:
-        yield started[0]
+        yield browser
     finally:
-        started[0].quit()
+        browser.quit()
+
+
+CrowdBrowsers = Callable[[int], list[Browser]]
+
+
+@pytest.fixture(scope='session')
+def nicegui_crowd_browsers(nicegui_browser: Browser, nicegui_e2e_settings: Settings,
+                           nicegui_chrome_arguments: list[str],
+                           tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrowdBrowsers]:
+    """``take(n)``: ``n`` browsers for a crowd, ``nicegui_browser`` first; the others start when a crowd first
+    needs them and are kept for the session."""
+    others: list[Browser] = []
+
+    def take(n: int) -> list[Browser]:
+        while len(others) < n - 1:
+            others.append(_start_browser(nicegui_e2e_settings, nicegui_chrome_arguments, tmp_path_factory,
+                                         lane=len(others) + 1))
+        return [nicegui_browser, *others[:n - 1]]
+    try:
+        yield take
+    finally:
+        for browser in others:
+            browser.quit()
 
 
 @pytest.fixture(scope='session')
@@ -330,22 +359,23 @@ StormRunner = Callable[..., lifecycle.StormReport]
 
 @pytest.fixture
 def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings,
-                  nicegui_server_factory: ServerFactory, nicegui_browser: Browser,
+                  nicegui_server_factory: ServerFactory, nicegui_crowd_browsers: CrowdBrowsers,
                   nicegui_allowlist: list[incident.AllowEntry]) -> StormRunner:
     """Run a storm and get its judged report. Its verdict is enforced when the test ends, whether or not the
     test called ``report.check()``; the report also lands in the summary and, on failure, in the artefacts."""
     chosen = nicegui_e2e_settings
     reports: list[lifecycle.StormReport] = []  # this attempt's: a rerun starts afresh
     request.node.stash[STORMS] = reports
-    request.node.stash[BROWSER] = nicegui_browser
+    request.node.stash[BROWSER] = nicegui_crowd_browsers(1)[0]
 
     app_marker = request.node.get_closest_marker('nicegui_e2e_app')
     pages_marker = request.node.get_closest_marker('nicegui_e2e_pages')
 
     def run(scenario: str, *, count: int | None = None, cadence: str | None = None,
             server: NiceGUIServer | None = None, pages: list[str] | None = None, expect_race: bool = True,
-            handshake_delay_ms: int | None = None) -> lifecycle.StormReport:
+            handshake_delay_ms: int | None = None, crowd: int | None = None) -> lifecycle.StormReport:
         delay = handshake_delay_ms if handshake_delay_ms is not None else chosen.handshake_delay_ms
+        size = crowd if crowd is not None else chosen.crowd
         try:
             storm_require(scenario, chosen.server_selector)
         except StormSkipped as reason:
@@ -353,10 +383,13 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
         target = server or nicegui_server_factory(*app_marker.args if app_marker else ())
         chosen_pages = pages or (list(pages_marker.args) if pages_marker else None) or list(chosen.pages) or None
         check = lifecycle.PageCheck(selector=chosen.check_selector, text=chosen.check_text)
+        browsers = nicegui_crowd_browsers(size)
         try:
-            with nicegui_browser.handshake_delay(delay):
+            with ExitStack() as delays:
+                for browser in browsers:
+                    delays.enter_context(browser.handshake_delay(delay))
                 report = lifecycle.run(
-                    target, nicegui_browser, scenario, pages=chosen_pages, server_selector=chosen.server_selector,
+                    target, browsers, scenario, pages=chosen_pages, server_selector=chosen.server_selector,
                     check=check, count=count if count is not None else chosen.storm_count,
                     cadence=Cadence.parse(cadence) if cadence is not None else chosen.storm_cadence,
                     expect_race=expect_race, allowlist=nicegui_allowlist, versions=versions(),
@@ -365,7 +398,7 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
             pytest.skip(f'nicegui-e2e: {reason}')
         except lifecycle.PartDied as death:
             folder = _artifact_folder(request.node)
-            _write_casualty(folder, str(death), target, nicegui_browser)
+            _write_casualty(folder, str(death), target, browsers[0])
             pytest.fail(f'nicegui-e2e: {death} (what was collected: {folder})', pytrace=False)
         reports.append(report)
         return report

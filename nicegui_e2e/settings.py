@@ -145,6 +145,8 @@ SPECS: tuple[Spec, ...] = (
     Spec('disconnect_fix', 'on: the #4304 guard where NiceGUI lacks it (a NiceGUI that should have it fails); '
                            'off: NiceGUI as shipped; bug: the pre-2.11.1 behaviour, #4304 expected', 'on', _mode),
     Spec('storm_count', 'navigations per storm', '30', _whole(1)),
+    Spec('crowd', 'browsers storming the server at once, each with a seed of its own; a crowd is judged as one '
+                  'storm, with what each browser caused attributed to it', '1', _whole(1)),
     Spec('storm_cadence', 'pause between navigations: 150, 0-400, sweep:0-400 or connect', 'connect', Cadence.parse),
     Spec('handshake_delay_ms', 'browser fault: hold the handshake back this long after connect (0: natural timing)',
          '1000', _whole(0)),
@@ -183,6 +185,7 @@ class Settings:
     check_text: str = ''
     disconnect_fix: Mode = 'on'
     storm_count: int = 30
+    crowd: int = 1
     storm_cadence: Cadence = field(default_factory=lambda: Cadence.parse('connect'))
     handshake_delay_ms: int = 1000
     server_handshake_delay_ms: int = 0

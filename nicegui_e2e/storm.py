@@ -76,6 +76,7 @@ class Navigation:
     action: str
     target: str
     pause: float
+    lane: int = 0  # the browser of a crowd that took the step
 
 
 @dataclass
@@ -88,6 +89,7 @@ class StormResult:
     missed: list[str] = field(default_factory=list)  # steps that could not be taken, with the reason
     last_page_open: bool = False  # the last page reached its window, so whatever comes next leaves it in there
     live_departures: int = 0  # departures from a page left after its handshake, where the app's handlers ran
+    lanes: list[StormResult] = field(default_factory=list)  # a crowd's: each browser's own storm
 
     @property
     def seconds(self) -> float:
@@ -97,8 +99,23 @@ class StormResult:
     def departures(self) -> int:
         """Navigations that left a NiceGUI page, the only ones that can hit the race: not the first step
         (it leaves a blank tab) and not the opening of a tab (it leaves nothing)."""
+        if self.lanes:
+            return sum(lane.departures for lane in self.lanes)
         steps = sum(1 for i, nav in enumerate(self.navigations) if i > 0 and nav.action != 'open-tab')
         return steps + self.last_page_open
+
+    @classmethod
+    def crowd(cls, lanes: list[StormResult]) -> StormResult:
+        """The storms of a crowd's browsers (lane ``n`` is browser ``n + 1``), as one: steps in time order,
+        each missed step named by its browser."""
+        for n, lane in enumerate(lanes):
+            for nav in lane.navigations:
+                nav.lane = n
+        return cls(lanes[0].scenario, lanes[0].cadence, started=min(lane.started for lane in lanes),
+                   ended=max(lane.ended for lane in lanes),
+                   navigations=sorted((nav for lane in lanes for nav in lane.navigations), key=lambda nav: nav.t),
+                   missed=[f'browser {n + 1}: {miss}' for n, lane in enumerate(lanes) for miss in lane.missed],
+                   live_departures=sum(lane.live_departures for lane in lanes), lanes=lanes)
 
 
 Step = Callable[[Any, str, int], tuple[str, str]]

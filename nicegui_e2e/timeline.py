@@ -1,4 +1,5 @@
-"""A storm as a picture: navigations on top, one row per socket below, race hits in red.
+"""A storm as a picture: navigations on top, one row per socket below, race hits in red; a crowd's sockets
+grouped by browser, each browser's navigations in its own colour.
 
 Plain SVG written by hand: it opens in any browser, needs no plotting library, and a reader sees at a glance
 whether a socket left between its connect and its handshake.
@@ -12,6 +13,7 @@ ROW = 14
 LEFT = 150
 WIDTH = 1100
 COLOURS = {'connect': '#2b7bb9', 'handshake': '#999', 'handshake_done': '#2a9d3a', 'disconnect': '#333'}
+LANES = ('#f0c000', '#8e44ad', '#16a085', '#e67e22', '#2c3e50', '#c0392b', '#7f8c8d', '#27ae60')
 
 
 def render(report: Any) -> str:
@@ -25,9 +27,13 @@ def render(report: Any) -> str:
         return LEFT + (t - start) / span * (WIDTH - LEFT - 10)
 
     sockets: dict[str, list[dict[str, Any]]] = {}
+    lane_of: dict[str, int] = {}
     for event in report.events:
         if 'sid' in event:
             sockets.setdefault(event['sid'], []).append(event)
+            lane_of.setdefault(event['sid'], event.get('lane', 0))
+    crowd = len(result.lanes) > 1
+    sockets = dict(sorted(sockets.items(), key=lambda item: (lane_of[item[0]], item[1][0]['t'])))
     height = 40 + ROW * (len(sockets) + 1) + 30
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
            f'font-family="sans-serif" font-size="10">',
@@ -35,14 +41,16 @@ def render(report: Any) -> str:
            '<text x="4" y="34">navigations</text>']
     for nav in result.navigations:
         out.append(f'<line x1="{x(nav.t):.1f}" y1="24" x2="{x(nav.t):.1f}" y2="{height - 30}" '
-                   f'stroke="#f0c000" stroke-width="0.6">'
-                   f'<title>{escape(nav.action)} {escape(nav.target)}</title></line>')
+                   f'stroke="{LANES[nav.lane % len(LANES)]}" stroke-width="0.6">'
+                   f'<title>{f"browser {nav.lane + 1}: " if crowd else ""}{escape(nav.action)} {escape(nav.target)}'
+                   '</title></line>')
     for row, (sid, events) in enumerate(sockets.items(), start=1):
         y = 34 + row * ROW
         times = [e['t'] for e in events]
         hit = any(e['kind'] == 'disconnect' and e.get('mapped') is False for e in events)
         colour = '#d62728' if hit else '#bbb'
-        out.append(f'<text x="4" y="{y + 3}" fill="{colour}">{escape(sid[:16])}</text>')
+        label = f'browser {lane_of[sid] + 1} · {sid[:8]}' if crowd else sid[:16]
+        out.append(f'<text x="4" y="{y + 3}" fill="{colour}">{escape(label)}</text>')
         out.append(f'<line x1="{x(min(times)):.1f}" y1="{y}" x2="{x(max(times)):.1f}" y2="{y}" '
                    f'stroke="{colour}" stroke-width="3"/>')
         for event in events:

@@ -3,12 +3,40 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .incident import Judged
 
 LONG_RECONNECT_TIMEOUT = 10.0
 HELD_NOTE = ("the hold-back turned this NiceGUI's implicit handshake into the explicit one it keeps for prefetched "
              'pages: these race hits are the ones prefetched pages meet')
+
+
+@dataclass
+class LaneTally:
+    """What one browser of a crowd did, and what it caused, as the server saw it."""
+    browser: int  # 1 for the first
+    navigations: int
+    departures: int
+    live_departures: int
+    race_hits: int
+    handler_errors: list[int]  # per error of the disconnect handler, the navigation that caused it (0: the check's)
+    error_pages: int
+    leaked: int
+    console_severe: int
+    missed: int
+    page_works: bool
+
+    def line(self) -> str:
+        caused = ''
+        if self.handler_errors:
+            steps = [str(n) for n in self.handler_errors if n]
+            steps += ['the page check'] if 0 in self.handler_errors else []
+            caused = f', {len(self.handler_errors)} disconnect handler error(s) caused by navigation(s) ' \
+                     + ', '.join(steps)
+        return (f'browser {self.browser}: {self.navigations} navigations, {self.race_hits} race hits'
+                f'{caused}{f", {self.leaked} leaked" if self.leaked else ""}'
+                f'{"" if self.page_works else ", page check failed"}')
 
 
 @dataclass
@@ -36,6 +64,11 @@ class Evidence:
     lost_guard: bool = False  # NiceGUI should carry its own #4304 guard and the server found none
     error_pages: Mapping[str, int] = field(default_factory=dict)  # '/x answered 404' -> page loads
     reconnect_timeout: float | None = None  # the server's: how long the settle after the storm may take
+    lanes: list[LaneTally] = field(default_factory=list)  # a crowd's browsers; empty for a storm of one
+
+    @property
+    def crowd(self) -> int:
+        return len(self.lanes) or 1
 
     @property
     def keyerrors(self) -> int:
@@ -62,6 +95,12 @@ def handshake_label(paths: Mapping[str, int]) -> str:
     return 'handshakes: ' + ', '.join(f'{count} {path}' for path, count in sorted(used.items())) if used else ''
 
 
+def by_browser(lanes: list[LaneTally], count: Callable[[LaneTally], int]) -> str:
+    """' (browser 1: 3, browser 4: 1)': where a crowd's finding came from; '' for a storm of one browser."""
+    found = [f'browser {lane.browser}: {count(lane)}' for lane in lanes if count(lane)]
+    return f' ({", ".join(found)})' if found else ''
+
+
 def judge_storm(e: Evidence) -> Verdict:
     """Every failure the evidence shows, and the notes that explain the figures."""
     failures: list[str] = []
@@ -72,7 +111,8 @@ def judge_storm(e: Evidence) -> Verdict:
                         'storm could run')
     if e.keyerrors:
         failures.append(f'#4304: {e.keyerrors} KeyError(s) in handle_disconnect '
-                        f'({len(e.judged.issue_4304)} in records, {e.keyerrors_raw} in raw text)')
+                        f'({len(e.judged.issue_4304)} in records, {e.keyerrors_raw} in raw text)'
+                        + by_browser(e.lanes, lambda lane: len(lane.handler_errors)))
     other = [i for i in e.judged.failing if not i.is_4304]
     if other:
         names = sorted({i.signature for i in other})
@@ -84,16 +124,19 @@ def judge_storm(e: Evidence) -> Verdict:
         (failures if e.expect_race else notes).append(message)
     if e.leaked_clients or e.dead_mappings:
         failures.append(f'leaked {e.leaked_clients} client(s) and {e.dead_mappings} socket mapping(s) '
-                        f'after the reconnect timeout')
+                        f'after the reconnect timeout' + by_browser(e.lanes, lambda lane: lane.leaked))
     if not e.page_works:
         failures.append(f'the last page does not work: {e.page_problem}')
     if e.console_severe:
-        failures.append(f'{len(e.console_severe)} SEVERE browser console message(s): {e.console_severe[0]}')
+        failures.append(f'{len(e.console_severe)} SEVERE browser console message(s): {e.console_severe[0]}'
+                        + by_browser(e.lanes, lambda lane: lane.console_severe))
     if e.missed:
         failures.append(f'the storm could not take its steps ({len(e.missed)} missed): {e.missed[-1]}')
     if e.error_pages:
         failures.append(f'{sum(e.error_pages.values())} page load(s) got an error page: '
-                        + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items())))
+                        + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items()))
+                        + by_browser(e.lanes, lambda lane: lane.error_pages))
+    notes.extend(lane.line() for lane in e.lanes)
     return Verdict(failures, notes + _context(e))
 
 
@@ -118,7 +161,8 @@ def figures(e: Evidence) -> str:
     rate = f' ({100 * e.race_hits / in_window:.0f}% of departures in the window)' if e.race_hits and in_window else ''
     live = f', {e.live_departures} left live' if e.live_departures else ''
     path = handshake_label(e.handshake_paths)
-    return (f'{e.scenario} @ {e.cadence}{f" [{path}]" if path else ""}: '
+    crowd = f'crowd of {e.crowd}: ' if e.crowd > 1 else ''
+    return (f'{crowd}{e.scenario} @ {e.cadence}{f" [{path}]" if path else ""}: '
             f'{e.navigations} navigations, {hits} race hits{rate}{live}, '
             f'{e.keyerrors} KeyErrors, {len(e.judged.failing) - len(e.judged.issue_4304)} other errors, '
             f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients, {e.seconds:.1f} s')

@@ -30,6 +30,8 @@ PING_EVENT = 'nicegui_e2e_ping'
 """The socket event of the page check's round trip; its handler exists only in servers the suite starts."""
 HELD_MARK = 'nicegui_e2e_held'
 """The connect-query key the browser hook adds where it turned an implicit handshake into an explicit one."""
+LANE_MARK = 'nicegui_e2e_lane'
+"""The connect-query key naming the browser of a crowd a socket came from (0 for a storm of one browser)."""
 
 
 @dataclass
@@ -83,7 +85,7 @@ class ClientState(TypedDict):
 class Event(TypedDict, total=False):
     """One step of the lifecycle as the server saw it; ``kind`` says which of the other keys are there."""
     t: float
-    kind: str  # page, response, connect, handshake, handshake_done, disconnect, deleted
+    kind: str  # page, response, connect, handshake, handshake_done, disconnect, disconnect_error, deleted
     client: Optional[str]
     sid: str
     path: Optional[str]
@@ -93,6 +95,8 @@ class Event(TypedDict, total=False):
     error_page: bool  # disconnect: the socket's page was served with an error status
     ok: bool
     connected: bool
+    lane: int  # connect, disconnect, disconnect_error: the browser of a crowd the socket came from
+    error: str  # disconnect_error: the exception NiceGUI's disconnect handler raised
 
 
 class Diagnostics(TypedDict):
