@@ -180,9 +180,14 @@ def tail(log: Path, lines: int = 3) -> str:
     return ' | '.join(text) or '(empty log)'
 
 
+TAG = 'nicegui.e2e.grid'
+"""A Java system property on each JVM's command line, naming the Grid's log folder: a test finds a Grid's JVMs
+by it even where their process groups are gone."""
+
+
 def start(layout: str, nodes: int, logs: Path) -> Grid:
     """Start the Grid and wait until it is ready; on failure nothing of it is left running."""
-    command = [java(), '-jar', str(server_jar())]
+    command = [java(), f'-D{TAG}={logs.resolve()}', '-jar', str(server_jar())]
     logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
     grid = Grid(f'http://127.0.0.1:{port}', expected_nodes=nodes if layout == 'hub' else 1)
@@ -232,15 +237,18 @@ def run(grid: Grid, command: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('action', choices=('run', 'serve'))
-    parser.add_argument('command', nargs='*', help='for run: the command, after --')
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[argv.index('--') + 1:] if '--' in argv else []  # everything after -- is the command's own
+    argv = argv[:argv.index('--')] if '--' in argv else argv
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     usage='%(prog)s {run,serve} [options] [-- command ...]')
+    parser.add_argument('action', choices=('run', 'serve'), help='run: the command after --; serve: until Ctrl-C')
     parser.add_argument('--layout', choices=('hub', 'standalone'), default='hub')
     parser.add_argument('--nodes', type=int, default=2,
                         help='hub: nodes of one browser each; standalone: browsers at a time (default 2)')
     parser.add_argument('--logs', type=Path, default=Path('artifacts/grid'), help='folder for the JVMs\' logs')
     args = parser.parse_args(argv)
-    if args.action == 'run' and not args.command:
+    if args.action == 'run' and not command:
         parser.error('run needs a command after --')
     if args.nodes < 1:
         parser.error(f'--nodes {args.nodes}: wants at least 1')
@@ -256,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     try:
         if args.action == 'run':
-            status = run(grid, args.command)
+            status = run(grid, command)
         else:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
             print(grid.url, flush=True)
