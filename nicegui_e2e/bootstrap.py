@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn
 
 from . import disconnect
-from .instrument import Ledger, diagnostics_endpoint, instrument
+from .instrument import Ledger, diagnostics_endpoint, instrument, prune_endpoint
 from .records import JsonLinesHandler, LastResortEcho
-from .wire import DIAGNOSTICS_PATH, ENV, MODES, BootSettings, ServerInfo
+from .wire import DIAGNOSTICS_PATH, ENV, MODES, PRUNE_PATH, BootSettings, ServerInfo
 
 # exit codes the controller turns into one clear line each
 EXIT_BAD_SETTINGS = 64
@@ -189,6 +189,7 @@ def main() -> None:
     endpoint = diagnostics_endpoint(ledger, client_cls=Client, sio=core.sio, core=core)
     core.app.add_api_route(DIAGNOSTICS_PATH, endpoint,
                            methods=['GET'], include_in_schema=False)
+    core.app.add_api_route(PRUNE_PATH, prune_endpoint(Client), methods=['POST'], include_in_schema=False)
 
     started = {'done': False}
     original_server_run = server_module.Server.run

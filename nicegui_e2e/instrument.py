@@ -12,6 +12,7 @@ import inspect
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Awaitable
 from typing import Any, Callable
 
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .disconnect import connect_query
-from .wire import HELD_MARK, LANE_MARK, PING_EVENT, ClientState, Diagnostics, Event, HandshakePath
+from .wire import HELD_MARK, LANE_MARK, PING_EVENT, PRUNE_AGE, ClientState, Diagnostics, Event, HandshakePath, Pruned
 
 race_log = logging.getLogger('nicegui_e2e.race')
 LOOPBACK = {'127.0.0.1', '::1', 'localhost'}
@@ -216,19 +217,56 @@ def snapshot(ledger: Ledger, *, client_cls: Any, sio: Any, since: int = 0, recon
         dead_mappings += sum(1 for sid in mapped if not sio.manager.is_connected(sid, '/'))
         clients.append(ClientState(
             id=client.id, shared=bool(getattr(client, 'shared', False)), created=getattr(client, 'created', None),
+            looks_connected=bool(getattr(client, 'has_socket_connection', False)),
             handshook=client.id in ledger.handshook, sockets=len(mapped), live_sockets=_live_sockets(sio, client.id)))
     with ledger._lock:  # pylint: disable=protected-access
         events = ledger.events[since:]
         total = len(ledger.events)
     return Diagnostics(time=time.time(), clients=clients, dead_mappings=dead_mappings, race_hits=ledger.race_hits,
-                       events=events, event_count=total, reconnect_timeout=reconnect_timeout, pages=pages or [])
+                       events=events, event_count=total, reconnect_timeout=reconnect_timeout, pages=pages or [],
+                       tasks=pending_tasks())
+
+
+def pending_tasks() -> dict[str, int]:
+    """The loop's unfinished tasks by their coroutine's qualified name (a task's own name changes between
+    releases, its coroutine does not); the diagnostics request's own task excluded."""
+    current = asyncio.current_task()
+    names = Counter(getattr(task.get_coro(), '__qualname__', type(task.get_coro()).__name__)
+                    for task in asyncio.all_tasks() if not task.done() and task is not current)
+    return dict(names)
+
+
+def _loopback(request: Request) -> bool:
+    return request.client is not None and request.client.host in LOOPBACK
+
+
+def prune_endpoint(client_cls: Any) -> Callable[[Request, float], Awaitable[JSONResponse]]:
+    """Age the clients created since ``since`` past NiceGUI's prune threshold, then have NiceGUI prune: by its
+    own ``prune_instances`` where the release has one (2.24 and later), else by its own prune loop, which runs
+    every 10 s. The judgement stays NiceGUI's: which clients it deletes is what the suite then reads."""
+    async def prune(request: Request, since: float = 0.0) -> JSONResponse:
+        if not _loopback(request):
+            return JSONResponse({'detail': 'Not Found'}, status_code=404)
+        aged = 0
+        for client in list(client_cls.instances.values()):
+            if not getattr(client, 'shared', False) and (getattr(client, 'created', 0) or 0) >= since:
+                client.created -= PRUNE_AGE
+                aged += 1
+        how = 'tick'
+        if callable(getattr(client_cls, 'prune_instances', None)):
+            result = client_cls.prune_instances()
+            if inspect.isawaitable(result):
+                await result
+            how = 'prune_instances'
+        return JSONResponse(Pruned(aged=aged, how=how))
+    return prune
 
 
 def diagnostics_endpoint(ledger: Ledger, *, client_cls: Any, sio: Any, core: Any,
                          ) -> Callable[[Request, int], Awaitable[JSONResponse]]:
     """The route the suite polls; it answers loopback callers only, as if it did not exist for others."""
     async def diagnostics(request: Request, since: int = 0) -> JSONResponse:
-        if request.client is None or request.client.host not in LOOPBACK:
+        if not _loopback(request):
             return JSONResponse({'detail': 'Not Found'}, status_code=404)
         return JSONResponse(snapshot(ledger, client_cls=client_cls, sio=sio, since=since,
                                      reconnect_timeout=getattr(core.app.config, 'reconnect_timeout', None),

@@ -17,7 +17,7 @@ from typing import Any
 from . import incident, storm
 from .browser import Browser
 from .server import NiceGUIServer
-from .verdict import Evidence, LaneTally, Verdict, figures, judge_storm
+from .verdict import AfterPrune, Evidence, LaneTally, Verdict, figures, judge_storm
 from .waiting import WaitTimeout, wait_for
 from .wire import PING_EVENT, ClientState, Diagnostics, Event, ServerInfo
 
@@ -42,6 +42,7 @@ class Mark:
     records: int
     events: int
     race_hits: int | None
+    tasks: dict[str, int]
 
 
 @dataclass
@@ -113,7 +114,7 @@ def trouble(server: NiceGUIServer, *browsers: Browser) -> str:
 def mark(server: NiceGUIServer) -> Mark:
     diagnostics = server.diagnostics(since=1 << 30)
     return Mark(len(server.stdout()), len(server.stderr()), len(server.records()), diagnostics['event_count'],
-                diagnostics['race_hits'] if server.info.get('tracks_sockets') else None)
+                diagnostics['race_hits'] if server.info.get('tracks_sockets') else None, diagnostics['tasks'])
 
 
 @dataclass(frozen=True)
@@ -184,12 +185,16 @@ def settle(server: NiceGUIServer, since: float) -> Diagnostics:
 def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: str, *, count: int,
         cadence: storm.Cadence, pages: storm.Pages | None = None, server_selector: str = '',
         check: PageCheck | None = None, expect_race: bool = True, allowlist: Sequence[incident.AllowEntry] = (),
-        versions: Mapping[str, str] | None = None, seed: int = 0) -> StormReport:
+        versions: Mapping[str, str] | None = None, seed: int = 0, prune: bool = False) -> StormReport:
     """Run ``scenario`` against ``server`` in ``browser`` over ``pages`` (default: the pages the server found in
     the app) and judge it. Several browsers are a crowd: each storms at the same time with a seed of its own,
     and the storm is judged as one, with what each browser caused attributed to it. Raises
     :class:`storm.StormSkipped` where the scenario cannot run as configured, and :class:`PartDied` where the
-    server, Chrome or its driver died or hangs, instead of a wall of tracebacks."""
+    server, Chrome or its driver died or hangs, instead of a wall of tracebacks.
+
+    With ``prune``, the storm is also judged after the browsers left and NiceGUI's own prune ran over its
+    clients, aged past the threshold: the server must be back where it started, with none of the storm's
+    clients and no more tasks than before (:func:`after_prune`)."""
     browsers = [browser] if isinstance(browser, Browser) else list(browser)
     pages = list(pages or server.pages())
     if not pages:
@@ -202,7 +207,7 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
     try:
         return _storm_and_judge(server, browsers, scenario, pages, server_selector, count=count, cadence=cadence,
                                 check=check, expect_race=expect_race, allowlist=allowlist,
-                                versions=versions or {}, seed=seed)
+                                versions=versions or {}, seed=seed, prune=prune)
     except PartDied:
         raise
     except Exception:
@@ -248,7 +253,7 @@ def _storm_all(server: NiceGUIServer, browsers: list[Browser], scenario: str, pa
 def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: str, pages: storm.Pages,
                      server_selector: str, *, count: int, cadence: storm.Cadence, check: PageCheck,
                      expect_race: bool, allowlist: Sequence[incident.AllowEntry], versions: Mapping[str, str],
-                     seed: int) -> StormReport:
+                     seed: int, prune: bool) -> StormReport:
     for each in browsers:
         each.reset(server.base_url)
     start = mark(server)
@@ -260,8 +265,11 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
     for each in browsers:  # the last page is judged as a user meets it, without the fault, in every browser
         with each.handshake_delay(0):
             checks.append(check_page(each, server.base_url, check))
-    snapshot = settle(server, result.started)
     consoles = [each.console() for each in browsers]
+    if prune:  # the browsers leave, so every client of the storm must go
+        for each in browsers:
+            each.reset(server.base_url)
+    snapshot = settle(server, result.started)
     console = [dict(entry, browser=n + 1) if len(browsers) > 1 else entry
                for n, entries in enumerate(consoles) for entry in entries]
     raw = server.stdout()[start.stdout:] + server.stderr()[start.stderr:]
@@ -274,6 +282,7 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
     race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits
     stale = lingering(snapshot, result.started)
     events = server.diagnostics(since=start.events)['events']
+    pruned = after_prune(server, result.started, events, start.tasks) if prune else None
     during = [event for event in events if event['t'] <= result.ended]
     paths: Counter[str] = Counter(event.get('handshake', 'explicit') for event in during if event['kind'] == 'connect')
     errors: Counter[str] = Counter(f'{event.get("path")} answered {event["status"]}' for event in during
@@ -292,8 +301,52 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
         page_works=not failed_checks, page_problem='; '.join(failed_checks), console_severe=unexpected,
         console_allowed=len(severe) - len(unexpected), handshake_paths=dict(paths),
         lost_guard=server.info['lost_guard'], reconnect_timeout=snapshot.get('reconnect_timeout'),
-        lanes=attribute(result, events, [c['id'] for c in stale], consoles, checks) if len(browsers) > 1 else [])
+        lanes=attribute(result, events, [c['id'] for c in stale], consoles, checks) if len(browsers) > 1 else [],
+        pruned=pruned)
     return StormReport(evidence, judge_storm(evidence), result, server.info, events, console, raw, records)
+
+
+TRANSPORT_TASKS = ('AsyncSocket.', 'AsyncServer.', 'WSProtocol.', 'WebSocketProtocol.', 'H11Protocol.',
+                   'HttpToolsProtocol.', 'RequestResponseCycle.', 'Queue.get', 'TaskHandle.')
+"""Coroutines of the transport (Engine.IO sockets, uvicorn's protocols, AnyIO's task groups under Starlette),
+which end a closed connection's tasks on their own timers (a ping interval); not NiceGUI's lifecycle, so not
+counted as left over."""
+TASK_NOISE = 2
+"""Tasks of a kind the count may be off by: the diagnostics request that counts them runs helper tasks of its own
+(Starlette's middleware waits on an event); a leak grows with every page load, far beyond this."""
+TASK_WIND_DOWN = 5.0
+"""Seconds the tasks of deleted clients get to end before those still there count as left over."""
+PRUNE_DEADLINE = 15.0
+"""Seconds to wait for a release without a callable prune to prune by its own loop (every 10 s)."""
+
+
+def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], tasks_before: Mapping[str, int],
+                ) -> AfterPrune:
+    """Age the storm's clients past NiceGUI's threshold, let NiceGUI prune, and read what is left: clients of the
+    storm (by the pages it served) and NiceGUI's tasks beyond those there before the storm."""
+    storm_clients = {event.get('client') for event in events if event['kind'] == 'page'}
+    how = server.prune(since)['how']
+
+    def left() -> list[ClientState]:
+        return [c for c in server.diagnostics(since=1 << 30)['clients'] if c['id'] in storm_clients]
+    if how == 'tick':
+        try:
+            wait_for(lambda: not [c for c in left() if not c['looks_connected']], timeout=PRUNE_DEADLINE,
+                     what="NiceGUI's prune loop to delete the aged clients", interval=0.2)
+        except WaitTimeout:
+            pass  # what is left is the finding
+    survivors = left()
+
+    def growth() -> dict[str, int]:
+        after = server.diagnostics(since=1 << 30)['tasks']
+        return {name: count - tasks_before.get(name, 0) for name, count in sorted(after.items())
+                if count > tasks_before.get(name, 0) + TASK_NOISE and not name.startswith(TRANSPORT_TASKS)}
+    try:  # a deleted client's tasks end on their next wake-up (an outbox's within a second)
+        wait_for(lambda: not growth(), timeout=TASK_WIND_DOWN, what="the pruned clients' tasks to end", interval=0.2)
+    except WaitTimeout:
+        pass  # what is left is the finding
+    return AfterPrune(how=how, clients=len(survivors),
+                      looking_connected=sum(1 for c in survivors if c['looks_connected']), task_growth=growth())
 
 
 def _expected_console(message: str) -> bool:

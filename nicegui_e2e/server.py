@@ -19,7 +19,7 @@ from typing import Any
 from . import processes
 from .records import read_records
 from .waiting import WaitTimeout, wait_for
-from .wire import DIAGNOSTICS_PATH, ENV, BootSettings, Diagnostics, Mode, ServerInfo
+from .wire import DIAGNOSTICS_PATH, ENV, PRUNE_PATH, BootSettings, Diagnostics, Mode, Pruned, ServerInfo
 
 WILDCARDS = {'0.0.0.0': '127.0.0.1', '::': '::1', '': '127.0.0.1'}
 """A server bound to every address is reached over loopback by the test process."""
@@ -165,6 +165,12 @@ class NiceGUIServer:
 
     def diagnostics(self, since: int = 0) -> Diagnostics:
         with urllib.request.urlopen(f'{self.url(DIAGNOSTICS_PATH)}?since={since}', timeout=10) as response:
+            return json.loads(response.read())
+
+    def prune(self, since: float) -> Pruned:
+        """Age the clients created since ``since`` past NiceGUI's prune threshold and have NiceGUI prune."""
+        request = urllib.request.Request(f'{self.url(PRUNE_PATH)}?since={since}', method='POST')
+        with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
     def pages(self) -> list[str]:

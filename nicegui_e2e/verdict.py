@@ -40,6 +40,15 @@ class LaneTally:
 
 
 @dataclass
+class AfterPrune:
+    """What is left of a storm once its browsers left and NiceGUI pruned its clients, aged past the threshold."""
+    how: str  # 'prune_instances': NiceGUI's prune called; 'tick': its own loop waited for
+    clients: int  # the storm's clients still there
+    looking_connected: int  # of those, clients with a tab id: NiceGUI's prune skips them, so nothing deletes them
+    task_growth: Mapping[str, int]  # NiceGUI's pending tasks by coroutine, less those before the storm
+
+
+@dataclass
 class Evidence:
     """Everything a storm left behind that the verdict reads."""
     scenario: str
@@ -65,6 +74,7 @@ class Evidence:
     error_pages: Mapping[str, int] = field(default_factory=dict)  # '/x answered 404' -> page loads
     reconnect_timeout: float | None = None  # the server's: how long the settle after the storm may take
     lanes: list[LaneTally] = field(default_factory=list)  # a crowd's browsers; empty for a storm of one
+    pruned: AfterPrune | None = None  # where the storm asked: what NiceGUI's prune left of it
 
     @property
     def crowd(self) -> int:
@@ -125,6 +135,8 @@ def judge_storm(e: Evidence) -> Verdict:
     if e.leaked_clients or e.dead_mappings:
         failures.append(f'leaked {e.leaked_clients} client(s) and {e.dead_mappings} socket mapping(s) '
                         f'after the reconnect timeout' + by_browser(e.lanes, lambda lane: lane.leaked))
+    if e.pruned is not None:
+        failures.extend(_after_prune(e.pruned))
     if not e.page_works:
         failures.append(f'the last page does not work: {e.page_problem}')
     if e.console_severe:
@@ -140,6 +152,19 @@ def judge_storm(e: Evidence) -> Verdict:
     return Verdict(failures, notes + _context(e))
 
 
+def _after_prune(p: AfterPrune) -> list[str]:
+    found = []
+    if p.clients:
+        connected = (f'; {p.looking_connected} look connected without a socket (a handshake processed after its '
+                     "socket left), which NiceGUI's prune skips, so nothing ever deletes them"
+                     if p.looking_connected else '')
+        found.append(f"{p.clients} client(s) of the storm outlived NiceGUI's prune{connected}")
+    if p.task_growth:
+        found.append(f'{sum(p.task_growth.values())} asyncio task(s) left after the storm and the prune: '
+                     + ', '.join(f'{name} +{count}' for name, count in p.task_growth.items()))
+    return found
+
+
 def _context(e: Evidence) -> list[str]:
     """What a reader needs to weigh the figures, failing nothing."""
     notes = []
@@ -151,6 +176,9 @@ def _context(e: Evidence) -> list[str]:
                      '--nicegui-e2e-reconnect-timeout')
     if e.handshake_paths.get('held'):
         notes.append(HELD_NOTE)
+    if e.pruned is not None and not e.pruned.clients and not e.pruned.task_growth:
+        notes.append(f"after the browsers left and NiceGUI's prune ran ({e.pruned.how}): none of the storm's "
+                     'clients and no more asyncio tasks than before')
     return notes
 
 

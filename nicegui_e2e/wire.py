@@ -26,6 +26,10 @@ inside the connect request (3.x), or explicit because the suite's hold-back turn
 
 ENV = 'NICEGUI_E2E_SERVER'
 DIAGNOSTICS_PATH = '/_nicegui_e2e/diagnostics'
+PRUNE_PATH = '/_nicegui_e2e/prune'
+"""Ages the storm's clients past NiceGUI's prune threshold and prunes; loopback callers only, as the diagnostics."""
+PRUNE_AGE = 61.0
+"""Seconds a client is made older by: NiceGUI prunes clients without a socket from 60 s of age, in every release."""
 PING_EVENT = 'nicegui_e2e_ping'
 """The socket event of the page check's round trip; its handler exists only in servers the suite starts."""
 HELD_MARK = 'nicegui_e2e_held'
@@ -76,6 +80,7 @@ class ServerInfo(TypedDict):
 class ClientState(TypedDict):
     id: str
     shared: bool
+    looks_connected: bool  # NiceGUI's own test: the client has a tab id, so its prune skips it
     created: Optional[float]
     handshook: bool
     sockets: int
@@ -109,3 +114,10 @@ class Diagnostics(TypedDict):
     event_count: int
     reconnect_timeout: Optional[float]
     pages: list[str]  # what a storm visits unless told otherwise: the app's routes without path parameters
+    tasks: dict[str, int]  # pending asyncio tasks of the server's loop, by the qualified name of their coroutine
+
+
+class Pruned(TypedDict):
+    """The answer of :data:`PRUNE_PATH`."""
+    aged: int  # clients made older
+    how: str  # 'prune_instances' where NiceGUI's prune could be called, 'tick' where its own loop does it

@@ -127,3 +127,15 @@ def test_history_builds_two_entries_even_for_a_one_page_app():
     driver = FakeDriver()
     step = step_history(['/'])
     assert [step(driver, 'http://x', i)[0] for i in range(4)] == ['get', 'get', 'back', 'forward']
+
+
+def test_what_nicegui_prune_leaves_fails_the_storm_and_a_clean_prune_is_noted():
+    from nicegui_e2e.verdict import AfterPrune
+    left = judge_storm(evidence(pruned=AfterPrune('prune_instances', clients=3, looking_connected=2,
+                                                  task_growth={'Event.wait': 15})))
+    assert left.failures == [
+        "3 client(s) of the storm outlived NiceGUI's prune; 2 look connected without a socket (a handshake "
+        "processed after its socket left), which NiceGUI's prune skips, so nothing ever deletes them",
+        '15 asyncio task(s) left after the storm and the prune: Event.wait +15']
+    clean = judge_storm(evidence(pruned=AfterPrune('tick', clients=0, looking_connected=0, task_growth={})))
+    assert not clean.failures and any("NiceGUI's prune ran (tick)" in note for note in clean.notes)
