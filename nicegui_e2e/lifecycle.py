@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import incident, storm
+from . import corpus, incident, storm
 from .browser import Browser
 from .server import NiceGUIServer
 from .verdict import AfterPrune, Evidence, LaneTally, Verdict, figures, judge_storm
@@ -59,6 +59,7 @@ class StormReport:
     records: list[dict[str, Any]] = field(default_factory=list)
     inspected: bool = False  # the test checked the verdict itself
     expected_4304: bool = False  # the test said #4304 must show
+    expected_bugs: list[corpus.KnownBug] = field(default_factory=list)  # known bugs of this release it must show
 
     @property
     def line(self) -> str:
@@ -74,6 +75,12 @@ class StormReport:
     def problems(self) -> list[str]:
         """The verdict's failures, read against what this storm had to show."""
         failures = list(self.verdict.failures)
+        nicegui = self.server_info.get('nicegui', '?')
+        for bug in self.expected_bugs:
+            detected = any(bug.shows in failure for failure in failures)
+            failures = [failure for failure in failures if bug.shows not in failure]
+            if not detected:
+                failures.append(f'{bug.key} not detected although NiceGUI {nicegui} has it: {bug.what}')
         if self.expects_4304:
             detected = any(f.startswith('#4304') for f in failures)
             failures = [f for f in failures if not f.startswith('#4304')]
@@ -87,6 +94,12 @@ class StormReport:
         problems = self.problems()
         if problems:
             raise AssertionError(f'{self.line}: ' + '; '.join(problems))
+
+    def expect_bugs(self, bugs: Sequence[corpus.KnownBug]) -> None:
+        """Check the verdict where the release under test has ``bugs`` (see :func:`corpus.affecting`): each must
+        show, and nothing else may go wrong; without bugs, an ordinary :meth:`check`."""
+        self.expected_bugs = list(bugs)
+        self.check()
 
     def expect_4304(self) -> None:
         """The negative control's check: this storm ran an unguarded handler on purpose, so #4304 must be

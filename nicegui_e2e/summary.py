@@ -50,6 +50,7 @@ class StormSummary:
     outcome: str = ''  # the test's: passed, failed, error, xfailed, xpassed, rerun
     reruns: int = 0  # earlier attempts of this test that failed; a race that showed once is a bug
     handshake_paths: dict[str, int] = field(default_factory=dict)
+    known_bugs: list[str] = field(default_factory=list)  # known bugs of this release the storm had to show
 
     @classmethod
     def of(cls, report: StormReport, nodeid: str = '', reruns: int = 0) -> StormSummary:
@@ -68,7 +69,7 @@ class StormSummary:
             allowed_by=sorted({entry.signature for _, entry in e.judged.allowed}),
             live_entries=sorted({entry.signature for entry in e.judged.live}),
             failures=report.problems(), notes=list(report.verdict.notes), nodeid=nodeid, reruns=reruns,
-            handshake_paths=dict(e.handshake_paths))
+            handshake_paths=dict(e.handshake_paths), known_bugs=[bug.key for bug in report.expected_bugs])
 
     def at(self, nodeid: str, outcome: str) -> StormSummary:
         return replace(self, nodeid=nodeid, outcome=outcome)
@@ -102,8 +103,8 @@ class StormSummary:
         if self.outcome not in ('passed', 'xpassed') or self.reruns:
             only_4304 = self.failures and all(f.startswith('#4304') for f in self.failures)
             return 'bug detected' if only_4304 and self.bug_present else 'FAIL'
-        if self.expects_4304:
-            return 'bug detected'
+        if self.known_bugs or self.expects_4304:
+            return f'bug detected ({", ".join(self.known_bugs)})' if self.known_bugs else 'bug detected'
         if self.failures:
             return 'failure shown on purpose'  # the test inspected a failing verdict, as its point
         if self.race_hits is None:

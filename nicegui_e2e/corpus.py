@@ -1,0 +1,51 @@
+"""The known lifecycle bugs of NiceGUI, each with the releases it affects and the storm that catches it.
+
+A storm test that catches one asks :func:`affecting` whether the NiceGUI under test has it; where it does,
+the storm must show the bug (:meth:`nicegui_e2e.lifecycle.StormReport.expect_bugs`), and its record says
+"bug detected (#5803)": the detector's negative control, on a real release. Where it does not, the storm
+must pass. The matrix report holds each bug to being detected on its last bad release and clean on its
+first fixed one, where the matrix has those cells.
+
+Release ranges were read from NiceGUI's tags and confirmed by running the storm on both sides of the fix
+(the README's corpus table says which cells ran).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.version import Version
+
+
+@dataclass(frozen=True)
+class KnownBug:
+    key: str  # the upstream issue ('#5803'), or a name where upstream has none
+    what: str
+    first_bad: str
+    last_bad: str
+    first_fixed: str
+    shows: str  # words of the storm's failure that are this bug
+    test: str  # the test function whose storm catches it
+
+    def affects(self, version: str) -> bool:
+        return Version(self.first_bad) <= Version(version) <= Version(self.last_bad)
+
+    @property
+    def label(self) -> str:
+        return f'{self.key} (NiceGUI {self.first_bad} to {self.last_bad}, fixed in {self.first_fixed})'
+
+
+KNOWN: tuple[KnownBug, ...] = (
+    KnownBug('#5803', 'each load of an async page that does not wait for its connection leaves a task waiting '
+                      'for it for ever', '2.14.0', '3.7.1', '3.8.0', 'Event.wait +',
+             'test_async_pages_leave_no_task_behind'),
+    KnownBug('late handshake', 'a handshake processed after its socket left fails in enter_room after giving the '
+                               "client a tab id, so NiceGUI's prune skips the client and nothing deletes it",
+             '2.11.0', '3.17.1', '3.18.0', 'look connected without a socket',
+             'test_a_late_handshake_leaves_no_client_behind'),
+)
+"""#4304 is not here: the fix modes hold it to its releases (see the README's "Fix modes")."""
+
+
+def affecting(test: str, version: str) -> list[KnownBug]:
+    """The known bugs of NiceGUI ``version`` that the storm of ``test`` must show."""
+    return [bug for bug in KNOWN if bug.test == test and bug.affects(version)]
