@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from . import corpus
 from .summary import StormSummary
 
 COLUMNS = ('environment', 'NiceGUI', 'Starlette', 'fix', 'test', 'storm', 'handshake', 'navigations', 'race hits',
@@ -72,20 +73,91 @@ def summary(cells: list[Cell]) -> list[tuple[str, ...]]:
     return out
 
 
+def test_name(storm: StormSummary) -> str:
+    """A storm's column in the grid: its test, without the module (a test with several storms repeats)."""
+    return storm.nodeid.rsplit('::', 1)[-1] or f'{storm.scenario} @ {storm.cadence}'
+
+
+SYMBOLS = (('FAIL', '✗'), ('bug detected', '●'), ('failure shown on purpose', '●'), ('known finding', '◐'),
+           ('pass (no race here)', '○'), ('pass (race not hit)', '○'), ('pass', '✓'))
+"""How a verdict looks in the grid, by its first words; the colour says the same for those who see colour."""
+
+
+def symbol(verdict: str) -> str:
+    return next((mark for start, mark in SYMBOLS if verdict.startswith(start)), '?')
+
+
+def grid(cells: list[Cell]) -> tuple[list[str], list[tuple[str, list[StormSummary | None]]]]:
+    """Releases down, tests across: (the tests, [(the environment, its storm per test or None)])."""
+    tests = list(dict.fromkeys(test_name(storm) for cell in cells for storm in cell.storms))
+    out = []
+    for cell in cells:
+        by_test = {test_name(storm): storm for storm in cell.storms}  # a test of several storms shows its last
+        out.append((cell.env, [by_test.get(test) for test in tests]))
+    return tests, out
+
+
+def corpus_rows(cells: list[Cell]) -> list[tuple[str, ...]]:
+    """Each known bug with what its storm showed in every environment of the matrix that ran it."""
+    table: list[tuple[str, ...]] = []
+    for bug in corpus.KNOWN:
+        seen = [f'{cell.env} ({storm.nicegui}): {storm.verdict}' for cell in cells for storm in cell.storms
+                if test_name(storm) == bug.test]
+        table.append((bug.key, bug.what, f'{bug.first_bad} to {bug.last_bad}', bug.first_fixed, bug.test,
+                      '; '.join(seen) or 'not run in this matrix'))
+    return table
+
+
+CORPUS_COLUMNS = ('bug', 'what goes wrong', 'bad', 'fixed in', 'caught by', 'outcomes in this matrix')
+
+
 def markdown(table: list[tuple[str, ...]], columns: tuple[str, ...] = COLUMNS) -> str:
     lines = ['| ' + ' | '.join(columns) + ' |', '|' + '---|' * len(columns)]
     lines += ['| ' + ' | '.join(cell.replace('|', '\\|') for cell in row) + ' |' for row in table]
     return '\n'.join(lines) + '\n'
 
 
-def html(table: list[tuple[str, ...]]) -> str:
-    colour = {'FAIL': '#f8d0d0', 'known finding (xfail)': '#e6e0f8', **dict.fromkeys(ON_PURPOSE, '#fde9c4')}
+def colour(verdict: str) -> str:
+    if verdict == 'FAIL':
+        return '#f8d0d0'
+    if verdict.startswith('known finding'):
+        return '#e6e0f8'
+    if on_purpose(verdict):
+        return '#fde9c4'
+    return '#dff3df' if verdict == 'pass' else '#eeeeee'
+
+
+def html_grid(cells: list[Cell]) -> str:
+    """The grid a reader takes in at a glance: one coloured cell per release and test, details on hover."""
+    tests, lines = grid(cells)
+    head = ''.join(f'<th class="t"><div>{escape(test)}</div></th>' for test in tests)
+    body = []
+    for env, storms in lines:
+        nicegui = next((storm.nicegui for storm in storms if storm), '?')
+        boxes = []
+        for storm in storms:
+            if storm is None:
+                boxes.append('<td class="g" title="not run here">·</td>')
+                continue
+            detail = '\n'.join([storm.verdict, storm.line, *storm.failures])
+            boxes.append(f'<td class="g" style="background:{colour(storm.verdict)}" title="{escape(detail)}">'
+                         f'{symbol(storm.verdict)}</td>')
+        body.append(f'<tr><th>{escape(env)}</th><td>{escape(nicegui)}</td>{"".join(boxes)}</tr>')
+    return (f'<table class="grid"><thead><tr><th>environment</th><th>NiceGUI</th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def html_table(table: list[tuple[str, ...]], columns: tuple[str, ...]) -> str:
+    head = ''.join(f'<th>{escape(c)}</th>' for c in columns)
+    body = ''.join('<tr>' + ''.join(f'<td>{escape(cell)}</td>' for cell in row) + '</tr>' for row in table)
+    return f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def html(table: list[tuple[str, ...]], cells: list[Cell]) -> str:
     body = []
     for row in table:
-        background = colour.get(row[-1], '#fde9c4' if on_purpose(row[-1]) else
-                                '#dff3df' if row[-1] == 'pass' else '#eeeeee')
         body.append('<tr>' + ''.join(f'<td>{escape(cell)}</td>' for cell in row[:-1])
-                    + f'<td style="background:{background}"><b>{escape(row[-1])}</b></td></tr>')
+                    + f'<td style="background:{colour(row[-1])}"><b>{escape(row[-1])}</b></td></tr>')
     return f'''<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>NiceGUI connection lifecycle: compatibility</title>
 <style>
@@ -93,8 +165,19 @@ body {{ font-family: sans-serif; margin: 2em; }}
 table {{ border-collapse: collapse; font-size: 13px; }}
 th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: left; }}
 th {{ background: #f4f4f4; }}
+table.grid td.g {{ text-align: center; width: 1.6em; font-size: 15px; }}
+table.grid th.t {{ height: 14em; vertical-align: bottom; padding: 2px; }}
+table.grid th.t div {{ writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; }}
 </style></head><body>
 <h1>NiceGUI connection lifecycle under navigation storms</h1>
+<p>Releases down, tests across; hover a cell for the storm's figures and failures.
+✓ pass · ○ pass without a race to hit · ● the detector fired as it must (a known bug of this release, or
+the negative control) · ◐ a known finding (xfail) · ✗ FAIL · <code>·</code> not run in this environment.</p>
+{html_grid(cells)}
+<h2>Known bugs</h2>
+{html_table(corpus_rows(cells), CORPUS_COLUMNS)}
+<h2>Every storm</h2>
+<details><summary>one row per storm in each environment</summary>
 <p>Each row is one storm in one environment of the matrix. <b>bug detected</b>: the server ran an unguarded
 disconnect handler and the suite saw #4304, as it must. <b>pass</b>: race hit, no #4304, no other error,
 no leaked client, the last page still worked. <b>known finding</b>: a storm the suite expects to fail
@@ -102,15 +185,24 @@ no leaked client, the last page still worked. <b>known finding</b>: a storm the 
 <table><thead><tr>{''.join(f'<th>{escape(c)}</th>' for c in COLUMNS)}</tr></thead>
 <tbody>
 {chr(10).join(body)}
-</tbody></table></body></html>
+</tbody></table></details></body></html>
 '''
+
+
+class ReportError(ValueError):
+    """A run report cannot be read; the message is the one line the user sees."""
 
 
 def load(folder: Path) -> list[Cell]:
     cells = []
     for path in sorted(folder.glob('*.json')):
-        data = json.loads(path.read_text(encoding='utf-8'))
-        cells.append(Cell(path.stem, data.get('versions', {}), [StormSummary.from_data(s) for s in data['storms']]))
+        try:
+            data = json.loads(path.read_text(encoding='utf-8'))
+            cells.append(Cell(path.stem, data.get('versions', {}),
+                              [StormSummary.from_data(s) for s in data['storms']]))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ReportError(f'{path}: not a run report this version reads ({type(error).__name__}: {error}); '
+                              'run its environment again') from None
     return cells
 
 
@@ -122,15 +214,20 @@ def main(argv: list[str] | None = None) -> int:
                         help='an environment that runs without the fix: it must be there and detect #4304 '
                              '(its exit code was ignored, so this is what holds it to its purpose)')
     args = parser.parse_args(argv)
-    cells = load(args.cells) if args.cells.is_dir() else []
+    try:
+        cells = load(args.cells) if args.cells.is_dir() else []
+    except ReportError as error:
+        print(f'nicegui-e2e report: {error}', file=sys.stderr)
+        return 2
     if not cells:
         print(f'nicegui-e2e report: no run reports in {args.cells}', file=sys.stderr)
         return 2
     table = rows(cells)
     args.out.mkdir(parents=True, exist_ok=True)
-    text = markdown(summary(cells), SUMMARY_COLUMNS) + '\n' + markdown(table)
+    text = markdown(summary(cells), SUMMARY_COLUMNS) + '\n' + markdown(corpus_rows(cells), CORPUS_COLUMNS) + '\n' \
+        + markdown(table)
     (args.out / 'compatibility.md').write_text(text, encoding='utf-8')
-    (args.out / 'compatibility.html').write_text(html(table), encoding='utf-8')
+    (args.out / 'compatibility.html').write_text(html(table, cells), encoding='utf-8')
     print(text, end='')
     print(f'written: {args.out / "compatibility.md"}, {args.out / "compatibility.html"}')
     problems = [f'{sum(row[-1] == "FAIL" for row in table)} storm(s) FAIL'] if any(row[-1] == 'FAIL' for row in table) \

@@ -39,7 +39,9 @@ def test_cells_become_rows_with_verdicts_in_words(tmp_path):
     ])
     assert report.main([str(cells), '--out', str(tmp_path), '--expect-detection', 'ng2110-nofix']) == 1, \
         'a FAIL anywhere fails the matrix'
-    summary, markdown = (tmp_path / 'compatibility.md').read_text().split('\n\n')
+    summary, known, markdown = (tmp_path / 'compatibility.md').read_text().split('\n\n')
+    first_bug = known.splitlines()[2]
+    assert first_bug.startswith('| #5803 |') and first_bug.endswith('| not run in this matrix |')
     assert summary.splitlines()[2] == '| ng2110-nofix | 2.11.0 | 0.45.3 | 6 | 2 | 1 | 1 | 2 | 116 | 9 | 0 |'
     assert '| 9 | 0 | 0 | bug detected |' in markdown
     assert 'RuntimeError@starlette.middleware.base:call_next x3 (allowed)' in markdown
@@ -47,6 +49,8 @@ def test_cells_become_rows_with_verdicts_in_words(tmp_path):
         'bug detected', 'FAIL', 'pass (no race here)', 'pass (race not hit)', 'known finding (xfail)', 'FAIL']
     page = (tmp_path / 'compatibility.html').read_text()
     assert '<script' not in page and 'http' not in page.split('<body>')[1]
+    grid = page.split('<table class="grid">')[1].split('</table>')[0]
+    assert grid.count('<tr><th>ng2110-nofix</th>') == 1 and '<th class="t"><div>x</div></th>' in grid
 
 
 def test_a_cell_without_the_fix_must_detect_the_bug(tmp_path, capsys):
@@ -81,3 +85,27 @@ def test_timeline_marks_race_hits_red():
     assert texts[0].startswith('get @ connect: 2 navigations, 1 race hits')
     red_rows = [t for t in root.iter('{http://www.w3.org/2000/svg}text') if t.get('fill') == '#d62728']
     assert [t.text for t in red_rows] == ['a']
+
+
+def test_the_grid_has_a_cell_per_release_and_test_and_the_corpus_names_its_outcomes(tmp_path):
+    cells = tmp_path / 'cells'
+    family = 'e2e/test_family.py::test_async_pages_leave_no_task_behind'
+    write_cell(cells, 'ng371', [storm(nicegui='3.7.1', nodeid=family, known_bugs=['#5803']),
+                                storm(nicegui='3.7.1', nodeid='e2e/t.py::y')])
+    write_cell(cells, 'ng380', [storm(nicegui='3.8.0', nodeid=family)])
+    assert report.main([str(cells), '--out', str(tmp_path)]) == 0
+    page = (tmp_path / 'compatibility.html').read_text()
+    grid = page.split('<table class="grid">')[1].split('</table>')[0]
+    rows = grid.split('<tr><th>')[2:]
+    assert [row.count('●') for row in rows] == [1, 0] and [row.count('✓') for row in rows] == [1, 1]
+    assert rows[1].count('title="not run here"') == 1
+    known = (tmp_path / 'compatibility.md').read_text().split('\n\n')[1]
+    assert 'ng371 (3.7.1): bug detected (#5803); ng380 (3.8.0): pass' in known
+
+
+def test_a_report_it_cannot_read_is_one_line(tmp_path, capsys):
+    cells = tmp_path / 'cells'
+    write_cell(cells, 'old', [{'scenario': 'get'}])
+    assert report.main([str(cells), '--out', str(tmp_path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f'nicegui-e2e report: {cells / "old.json"}: not a run report')
