@@ -6,6 +6,7 @@ come out clean; with ``--nicegui-e2e-disconnect-fix=off`` on NiceGUI 2.11.0 each
 fails naming #4304.
 """
 from nicegui_e2e.suite import (  # noqa: F401  # collected here, as pytest collects what a module holds
+    test_a_crowd_keeps_the_lifecycle_intact,
     test_detector_fires_without_the_fix,
     test_natural_timing_is_a_lottery,
     test_server_started_navigation,

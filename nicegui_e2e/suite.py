@@ -13,6 +13,7 @@ from importlib.metadata import version
 import pytest
 
 from .plugin import ServerFactory, StormRunner
+from .settings import Settings
 
 pytestmark = pytest.mark.storm
 
@@ -21,6 +22,15 @@ pytestmark = pytest.mark.storm
 def test_storm_leaves_the_lifecycle_intact(nicegui_storm: StormRunner, scenario: str) -> None:
     """Leaving inside the connect-to-handshake window: race hits, and nothing else goes wrong."""
     nicegui_storm(scenario).check()
+
+
+CROWD = 3
+
+
+def test_a_crowd_keeps_the_lifecycle_intact(nicegui_storm: StormRunner, nicegui_e2e_settings: Settings) -> None:
+    """Several browsers leave pages at once (``--nicegui-e2e-crowd`` for more): judged as one storm, with
+    whatever goes wrong attributed to the browser and navigation that caused it."""
+    nicegui_storm('get', count=10, crowd=max(CROWD, nicegui_e2e_settings.crowd)).check()
 
 
 def test_server_started_navigation(nicegui_storm: StormRunner) -> None:
