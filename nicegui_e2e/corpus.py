@@ -23,8 +23,11 @@ class KnownBug:
     first_bad: str
     last_bad: str
     first_fixed: str
-    shows: str  # words of the storm's failure that are this bug
+    shows: tuple[str, ...]  # words of the storm's failures that are this bug (any of them, by release)
     test: str  # the test function whose storm catches it
+
+    def shown_by(self, failure: str) -> bool:
+        return any(words in failure for words in self.shows)
 
     def affects(self, version: str) -> bool:
         return Version(self.first_bad) <= Version(version) <= Version(self.last_bad)
@@ -36,11 +39,12 @@ class KnownBug:
 
 KNOWN: tuple[KnownBug, ...] = (
     KnownBug('#5803', 'each load of an async page that does not wait for its connection leaves a task waiting '
-                      'for it for ever', '2.14.0', '3.7.1', '3.8.0', 'Event.wait +',
+                      'for it for ever', '2.14.0', '3.7.1', '3.8.0', ('Event.wait +',),
              'test_async_pages_leave_no_task_behind'),
-    KnownBug('late handshake', 'a handshake processed after its socket left fails in enter_room after giving the '
-                               "client a tab id, so NiceGUI's prune skips the client and nothing deletes it",
-             '2.11.0', '3.17.1', '3.18.0', 'look connected without a socket',
+    KnownBug('late handshake', 'a handshake processed after its socket left fails in enter_room, after giving the '
+                               'client a tab id (2.x: the client looks connected, so NiceGUI never prunes it) or '
+                               "leaving the client's tasks running (3.x: its outbox and a waiting task outlive it)",
+             '2.11.0', '3.17.1', '3.18.0', ("outlived NiceGUI's prune", 'left after the storm and the prune'),
              'test_a_late_handshake_leaves_no_client_behind'),
 )
 """#4304 is not here: the fix modes hold it to its releases (see the README's "Fix modes")."""

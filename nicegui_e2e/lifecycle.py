@@ -77,8 +77,8 @@ class StormReport:
         failures = list(self.verdict.failures)
         nicegui = self.server_info.get('nicegui', '?')
         for bug in self.expected_bugs:
-            detected = any(bug.shows in failure for failure in failures)
-            failures = [failure for failure in failures if bug.shows not in failure]
+            detected = any(map(bug.shown_by, failures))
+            failures = [failure for failure in failures if not bug.shown_by(failure)]
             if not detected:
                 failures.append(f'{bug.key} not detected although NiceGUI {nicegui} has it: {bug.what}')
         if self.expects_4304:

@@ -139,3 +139,21 @@ def test_what_nicegui_prune_leaves_fails_the_storm_and_a_clean_prune_is_noted():
         '15 asyncio task(s) left after the storm and the prune: Event.wait +15']
     clean = judge_storm(evidence(pruned=AfterPrune('tick', clients=0, looking_connected=0, task_growth={})))
     assert not clean.failures and any("NiceGUI's prune ran (tick)" in note for note in clean.notes)
+
+
+def test_a_known_bug_of_the_release_must_show_and_nothing_else_may_fail():
+    from nicegui_e2e.corpus import affecting
+    from nicegui_e2e.lifecycle import StormReport
+    from nicegui_e2e.storm import StormResult
+    from nicegui_e2e.verdict import AfterPrune
+
+    def report(growth, version='3.7.1'):
+        e = evidence(pruned=AfterPrune('prune_instances', clients=0, looking_connected=0, task_growth=growth))
+        made = StormReport(e, judge_storm(e), StormResult('get', 'connect', 0.0), {'nicegui': version})
+        made.expected_bugs = affecting('test_async_pages_leave_no_task_behind', version)
+        return made
+    assert report({'Event.wait': 15}).problems() == []
+    assert report({}).problems() == ['#5803 not detected although NiceGUI 3.7.1 has it: each load of an async '
+                                     'page that does not wait for its connection leaves a task waiting for it for ever']
+    assert report({'Event.wait': 15}, '3.8.0').problems() == [
+        '15 asyncio task(s) left after the storm and the prune: Event.wait +15']
