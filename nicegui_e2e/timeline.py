@@ -64,8 +64,14 @@ def render(report: Any) -> str:
         out.append(f'<circle cx="{x_legend + 4:.0f}" cy="{height - 13}" r="4" fill="{colour}"/>'
                    f'<text x="{x_legend + 12:.0f}" y="{height - 10}">{escape(kind)}</text>')
         x_legend += 24 + 6 * len(kind)
-    out.append(f'<line x1="{x_legend:.0f}" y1="{height - 18}" x2="{x_legend:.0f}" y2="{height - 6}" '
-               f'stroke="#f0c000" stroke-width="2"/><text x="{x_legend + 6:.0f}" y="{height - 10}">'
-               f'navigation · {span:.2f} s shown</text>')
+    lanes = [(f'browser {n + 1}', LANES[n % len(LANES)]) for n in range(len(result.lanes))] if crowd \
+        else [('navigation', LANES[0])]
+    for name, colour in lanes:
+        out.append(f'<line x1="{x_legend:.0f}" y1="{height - 18}" x2="{x_legend:.0f}" y2="{height - 6}" '
+                   f'stroke="{colour}" stroke-width="2"/><text x="{x_legend + 6:.0f}" y="{height - 10}">'
+                   f'{escape(name)}</text>')
+        x_legend += 18 + 6 * len(name)
+    out.append(f'<text x="{x_legend:.0f}" y="{height - 10}">{"navigations, " if crowd else ""}'
+               f'{span:.2f} s shown</text>')
     out.append('</svg>')
     return '\n'.join(out)
