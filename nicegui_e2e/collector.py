@@ -80,6 +80,8 @@ class StormCollector:
                 write(f'        {count:4d} x {signature}{"  (allowed)" if allowed else ""}')
             for failure in s.failures:
                 write(f'        failed: {failure}')
+            for shown in s.shown:
+                write(f'        known bug shown: {shown}')
             for note in s.notes:
                 write(f'        note: {note}')
             if s.reruns:

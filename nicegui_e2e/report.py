@@ -139,7 +139,7 @@ def html_grid(cells: list[Cell]) -> str:
             if storm is None:
                 boxes.append('<td class="g" title="not run here">·</td>')
                 continue
-            detail = '\n'.join([storm.verdict, storm.line, *storm.failures])
+            detail = '\n'.join([storm.verdict, storm.line, *storm.shown, *storm.failures])
             boxes.append(f'<td class="g" style="background:{colour(storm.verdict)}" title="{escape(detail)}">'
                          f'{symbol(storm.verdict)}</td>')
         body.append(f'<tr><th>{escape(env)}</th><td>{escape(nicegui)}</td>{"".join(boxes)}</tr>')

@@ -51,6 +51,7 @@ class StormSummary:
     reruns: int = 0  # earlier attempts of this test that failed; a race that showed once is a bug
     handshake_paths: dict[str, int] = field(default_factory=dict)
     known_bugs: list[str] = field(default_factory=list)  # known bugs of this release the storm had to show
+    shown: list[str] = field(default_factory=list)  # the verdict's words for them, as the storm showed them
 
     @classmethod
     def of(cls, report: StormReport, nodeid: str = '', reruns: int = 0) -> StormSummary:
@@ -69,7 +70,9 @@ class StormSummary:
             allowed_by=sorted({entry.signature for _, entry in e.judged.allowed}),
             live_entries=sorted({entry.signature for entry in e.judged.live}),
             failures=report.problems(), notes=list(report.verdict.notes), nodeid=nodeid, reruns=reruns,
-            handshake_paths=dict(e.handshake_paths), known_bugs=[bug.key for bug in report.expected_bugs])
+            handshake_paths=dict(e.handshake_paths), known_bugs=[bug.key for bug in report.expected_bugs],
+            shown=[failure for failure in report.verdict.failures
+                   if any(bug.shown_by(failure) for bug in report.expected_bugs)])
 
     def at(self, nodeid: str, outcome: str) -> StormSummary:
         return replace(self, nodeid=nodeid, outcome=outcome)
