@@ -242,8 +242,9 @@ def _loopback(request: Request) -> bool:
 
 def prune_endpoint(client_cls: Any) -> Callable[[Request, float], Awaitable[JSONResponse]]:
     """Age the clients created since ``since`` past NiceGUI's prune threshold, then have NiceGUI prune: by its
-    own ``prune_instances`` where the release has one (2.24 and later), else by its own prune loop, which runs
-    every 10 s. The judgement stays NiceGUI's: which clients it deletes is what the suite then reads."""
+    own ``prune_instances`` where the release has one that prunes once (2.24 and later; before, a coroutine of
+    that name is the prune loop itself), else by that loop, which runs every 10 s. The judgement stays
+    NiceGUI's: which clients it deletes is what the suite then reads."""
     async def prune(request: Request, since: float = 0.0) -> JSONResponse:
         if not _loopback(request):
             return JSONResponse({'detail': 'Not Found'}, status_code=404)
@@ -252,11 +253,10 @@ def prune_endpoint(client_cls: Any) -> Callable[[Request, float], Awaitable[JSON
             if not getattr(client, 'shared', False) and (getattr(client, 'created', 0) or 0) >= since:
                 client.created -= PRUNE_AGE
                 aged += 1
+        prune_once = getattr(client_cls, 'prune_instances', None)
         how = 'tick'
-        if callable(getattr(client_cls, 'prune_instances', None)):
-            result = client_cls.prune_instances()
-            if inspect.isawaitable(result):
-                await result
+        if callable(prune_once) and not inspect.iscoroutinefunction(prune_once):  # before 2.24: the endless loop
+            prune_once()
             how = 'prune_instances'
         return JSONResponse(Pruned(aged=aged, how=how))
     return prune
