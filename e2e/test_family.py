@@ -27,10 +27,22 @@ def nicegui_allowlist(nicegui_allowlist):
     return [*nicegui_allowlist, *ENTER_ROOM]
 
 
+def family_server(factory, *args, **kwargs):
+    """The server of a family storm; none where it runs NiceGUI's disconnect handler without the #4304 guard
+    (2.11.0 as shipped): a KeyError then ends every disconnect of a race hit before its cleanup, so what is left
+    is #4304's doing, which the navigation storms judge."""
+    server = factory(*args, **kwargs)
+    if server.info['bug_present']:
+        pytest.skip(f'this server runs the #4304 lookup unguarded ({server.info["fix"]}): what outlives the prune '
+                    'is #4304\'s doing')
+    return server
+
+
 def test_async_pages_leave_no_task_behind(nicegui_storm, nicegui_server_factory):
     """#5803 (2.14.1 to 3.7.1): each load of an async page that does not wait for its connection leaves a task
     waiting for it forever; #4500 (2.13.0): the same task, destroyed while pending, logs an ERROR."""
-    report = nicegui_storm('get', count=15, server=nicegui_server_factory('apps/async_pages.py'), prune=True)
+    server = family_server(nicegui_server_factory, 'apps/async_pages.py')
+    report = nicegui_storm('get', count=15, server=server, prune=True)
     report.expect_bugs(affecting('test_async_pages_leave_no_task_behind', nicegui.__version__))
 
 
@@ -38,6 +50,6 @@ def test_a_late_handshake_leaves_no_client_behind(nicegui_storm, nicegui_server_
     """A handshake processed after its socket left (slow server, page left at once) fails in enter_room after
     NiceGUI gave the client a tab id: from 2.11.0 to 3.17.1 the client then looks connected, so NiceGUI's prune
     skips it and nothing ever deletes it."""
-    server = nicegui_server_factory(server_handshake_delay_ms=150)
+    server = family_server(nicegui_server_factory, server_handshake_delay_ms=150)
     report = nicegui_storm('get', count=15, server=server, handshake_delay_ms=1, prune=True)
     report.expect_bugs(affecting('test_a_late_handshake_leaves_no_client_behind', nicegui.__version__))
