@@ -42,8 +42,8 @@ KNOWN: tuple[KnownBug, ...] = (
                       'for it for ever', '2.14.0', '3.7.1', '3.8.0', ('Event.wait +',),
              'test_async_pages_leave_no_task_behind'),
     KnownBug('late handshake', 'a handshake processed after its socket left fails in enter_room, after giving the '
-                               'client a tab id (2.x: the client looks connected, so NiceGUI never prunes it) or '
-                               "leaving the client's tasks running (3.x: its outbox and a waiting task outlive it)",
+                               'client a tab id: the client looks connected, so NiceGUI never prunes it (2.11), or '
+                               'its outbox and a waiting task outlive it (2.24 to 3.17)',
              '2.11.0', '3.17.1', '3.18.0', ("outlived NiceGUI's prune", 'left after the storm and the prune'),
              'test_a_late_handshake_leaves_no_client_behind'),
 )
