@@ -146,6 +146,8 @@ BAD = [
     ('remote_capabilities', '{browserVersion: 1}', 'wants a JSON object of capabilities: Expecting property name '
                                                    'enclosed in double quotes: line 1 column 2 (char 1)'),
     ('devtools', 'websocket', 'wants one of auto, bidi, cdp'),
+    ('crowd', '0', 'wants a whole number of at least 1'),
+    ('prune', 'later', 'wants one of 1, true, yes, on, 0, false, no, off'),
 ]
 
 
