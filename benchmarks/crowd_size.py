@@ -3,7 +3,7 @@
 For each crowd size, a few crowd storms against one server (3.x: the hold-back makes every departure in the
 window a race attempt); a storm passes when its verdict does (page check in every browser included).
     python benchmarks/crowd_size.py                                   # local Chromes: 1, 2, 4, 6, 8
-    python scripts/grid.py run --layout standalone --nodes 8 -- python benchmarks/crowd_size.py --remote
+    python scripts/grid.py run --layout standalone --sessions 8 -- python benchmarks/crowd_size.py --remote
 """
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def sessions_in_use(url: str) -> int:
 
 def test_a_failing_run_through_the_grid_leaves_nothing(tmp_path: Path) -> None:
     logs = tmp_path / 'grid-logs'
-    run = subprocess.run([*GRID, 'run', '--layout', 'standalone', '--nodes', '1', '--logs', str(logs), '--',
+    run = subprocess.run([*GRID, 'run', '--layout', 'standalone', '--sessions', '1', '--logs', str(logs), '--',
                           *suite_run(tmp_path, 5)], capture_output=True, text=True, timeout=300, env=clean_env(),
                          check=False)
     assert run.returncode == 1, run.stdout[-2000:] + run.stderr[-2000:]  # the suite's failure, passed through
@@ -72,7 +72,7 @@ def test_a_failing_run_through_the_grid_leaves_nothing(tmp_path: Path) -> None:
 def grid(tmp_path: Path) -> Iterator[str]:
     """A Grid serving until the test ends; its URL."""
     logs = tmp_path / 'grid-logs'
-    serve = subprocess.Popen([*GRID, 'serve', '--layout', 'standalone', '--nodes', '1', '--logs', str(logs)],
+    serve = subprocess.Popen([*GRID, 'serve', '--layout', 'standalone', '--sessions', '1', '--logs', str(logs)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env())
     try:
         assert serve.stdout is not None

