@@ -39,7 +39,7 @@ def family_server(factory, *args, **kwargs):
 
 
 def test_async_pages_leave_no_task_behind(nicegui_storm, nicegui_server_factory):
-    """#5803 (2.14.1 to 3.7.1): each load of an async page that does not wait for its connection leaves a task
+    """#5803 (2.14.0, yanked, to 3.7.1): each load of an async page that does not wait for its connection leaves a task
     waiting for it forever; #4500 (2.13.0): the same task, destroyed while pending, logs an ERROR."""
     server = family_server(nicegui_server_factory, 'apps/async_pages.py')
     report = nicegui_storm('get', count=15, server=server, prune=True)

@@ -3,8 +3,9 @@
 A storm test that catches one asks :func:`affecting` whether the NiceGUI under test has it; where it does,
 the storm must show the bug (:meth:`nicegui_e2e.lifecycle.StormReport.expect_bugs`), and its record says
 "bug detected (#5803)": the detector's negative control, on a real release. Where it does not, the storm
-must pass. The matrix report holds each bug to being detected on its last bad release and clean on its
-first fixed one, where the matrix has those cells.
+must pass. So each bug is held to being detected on its last bad release and clean on its first fixed one
+by the tests themselves, in the matrix's cells on either side of each fix; the matrix report shows the
+outcomes of every cell beside the bug.
 
 Release ranges were read from NiceGUI's tags and confirmed by running the storm on both sides of the fix
 (the README's corpus table says which cells ran).
