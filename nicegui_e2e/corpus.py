@@ -42,9 +42,9 @@ KNOWN: tuple[KnownBug, ...] = (
     KnownBug('#5803', 'each load of an async page that does not wait for its connection leaves a task waiting '
                       'for it for ever', '2.14.0', '3.7.1', '3.8.0', ('Event.wait +',),
              'test_async_pages_leave_no_task_behind'),
-    KnownBug('late handshake', 'a handshake processed after its socket left fails in enter_room, after giving the '
-                               'client a tab id: the client looks connected, so NiceGUI never prunes it (2.11), or '
-                               'its outbox and a waiting task outlive it (2.24 to 3.17)',
+    KnownBug('late handshake', 'a handshake processed after its socket left fails in enter_room after giving the '
+                               "client a tab id: the client looks connected, so NiceGUI's prune skips it and nothing "
+                               'deletes it, and its outbox and a waiting task run on',
              '2.11.0', '3.17.1', '3.18.0', ("outlived NiceGUI's prune", 'left after the storm and the prune'),
              'test_a_late_handshake_leaves_no_client_behind'),
 )
