@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -108,6 +109,16 @@ def test_header_names_no_browser_and_the_fix_forecast(suite: pytest.Pytester) ->
 
 
 # --- settings -----------------------------------------------------------------------------------------------
+
+
+def test_every_flag_the_readme_names_is_one_pytest_offers(suite: pytest.Pytester) -> None:
+    """The flags are made from the settings table (``settings.flag``), so no source file spells them out: this
+    holds the README to them, e.g. --nicegui-e2e-remote-url, --nicegui-e2e-server-address, --nicegui-e2e-prune."""
+    readme = (Path(__file__).resolve().parent.parent / 'README.md').read_text(encoding='utf-8')
+    named = set(re.findall(r'--nicegui-e2e-[a-z][a-z-]*[a-z]', readme))
+    offered = set(re.findall(r'--nicegui-e2e-[a-z][a-z-]*[a-z]', suite.runpytest('--help').stdout.str()))
+    assert named and named <= offered, sorted(named - offered)
+    assert offered == {settings.flag(spec.name) for spec in settings.SPECS}
 
 
 def test_flag_beats_environment_beats_ini(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
