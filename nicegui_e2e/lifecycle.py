@@ -18,7 +18,7 @@ from . import corpus, incident, storm
 from .browser import Browser
 from .server import NiceGUIServer
 from .verdict import AfterPrune, Evidence, LaneTally, Verdict, figures, judge_storm
-from .waiting import WaitTimeout, wait_for
+from .waiting import wait_at_most, wait_for
 from .wire import PING_EVENT, ClientState, Diagnostics, Event, ServerInfo
 
 CONSOLE_EXPECTED = (
@@ -185,13 +185,10 @@ def settle(server: NiceGUIServer, since: float) -> Diagnostics:
     timeout = float(first.get('reconnect_timeout') or 3.0) + SETTLE_GRACE
     last = {'snapshot': first}
 
-    def clean() -> bool:
+    def clean() -> bool:  # the storm's clients are deleted
         last['snapshot'] = server.diagnostics(since=1 << 30)
         return not lingering(last['snapshot'], since) and not last['snapshot']['dead_mappings']
-    try:
-        wait_for(clean, timeout=timeout, what='the storm\'s clients to be deleted', interval=0.1)
-    except WaitTimeout:
-        pass  # what is left is the finding; the verdict reports it
+    wait_at_most(clean, timeout=timeout, interval=0.1)  # what is left is the finding; the verdict reports it
     return last['snapshot']
 
 
@@ -342,22 +339,17 @@ def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], ta
 
     def left() -> list[ClientState]:
         return [c for c in server.diagnostics(since=1 << 30)['clients'] if c['id'] in storm_clients]
-    if how == 'tick':
-        try:
-            wait_for(lambda: not [c for c in left() if not c['looks_connected']], timeout=PRUNE_DEADLINE,
-                     what="NiceGUI's prune loop to delete the aged clients", interval=0.2)
-        except WaitTimeout:
-            pass  # what is left is the finding
+    if how == 'tick':  # NiceGUI's prune loop deletes the aged clients it does not take for connected
+        wait_at_most(lambda: not [c for c in left() if not c['looks_connected']], timeout=PRUNE_DEADLINE,
+                     interval=0.2)
     survivors = left()
 
     def growth() -> dict[str, int]:
         after = server.diagnostics(since=1 << 30)['tasks']
         return {name: count - tasks_before.get(name, 0) for name, count in sorted(after.items())
                 if count > tasks_before.get(name, 0) + TASK_NOISE and not name.startswith(TRANSPORT_TASKS)}
-    try:  # a deleted client's tasks end on their next wake-up (an outbox's within a second)
-        wait_for(lambda: not growth(), timeout=TASK_WIND_DOWN, what="the pruned clients' tasks to end", interval=0.2)
-    except WaitTimeout:
-        pass  # what is left is the finding
+    # a deleted client's tasks end on their next wake-up (an outbox's within a second); what is left is the finding
+    wait_at_most(lambda: not growth(), timeout=TASK_WIND_DOWN, interval=0.2)
     return AfterPrune(how=how, clients=len(survivors),
                       looking_connected=sum(1 for c in survivors if c['looks_connected']), task_growth=growth())
 
