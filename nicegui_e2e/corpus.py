@@ -39,6 +39,9 @@ class KnownBug:
 
 
 KNOWN: tuple[KnownBug, ...] = (
+    KnownBug('#4500', 'each load of an async page that does not wait for its connection leaves a task waiting for '
+                      'it that nothing holds: garbage-collected while pending, asyncio logs an ERROR', '2.13.0',
+             '2.13.0', '2.14.0', ('Task was destroyed but it is pending',), 'test_async_pages_leave_no_task_behind'),
     KnownBug('#5803', 'each load of an async page that does not wait for its connection leaves a task waiting '
                       'for it for ever', '2.14.0', '3.7.1', '3.8.0', ('Event.wait +',),
              'test_async_pages_leave_no_task_behind'),

@@ -76,10 +76,12 @@ class Incident:
 
     @property
     def signature(self) -> str:
-        """Type plus raising frame: stable across runs and machines, unlike messages full of socket ids."""
+        """Type plus raising frame: stable across runs and machines, unlike messages full of socket ids. Without
+        a frame (a log line, not an exception), the message's first line stands in: a signature is one line."""
         frame = self.exc.raising_frame
         if frame is None:
-            return f'{self.exc.type}@{self.logger or "?"}: {VOLATILE.sub("_", self.exc.message)[:80]}'
+            first_line = self.exc.message.split('\n', 1)[0]
+            return f'{self.exc.type}@{self.logger or "?"}: {VOLATILE.sub("_", first_line)[:80]}'
         return f'{self.exc.type}@{frame.module}:{frame.function}'
 
     @property

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import inspect
 import logging
 import threading
@@ -264,10 +265,14 @@ def prune_endpoint(client_cls: Any) -> Callable[[Request, float], Awaitable[JSON
 
 def diagnostics_endpoint(ledger: Ledger, *, client_cls: Any, sio: Any, core: Any,
                          ) -> Callable[[Request, int], Awaitable[JSONResponse]]:
-    """The route the suite polls; it answers loopback callers only, as if it did not exist for others."""
-    async def diagnostics(request: Request, since: int = 0) -> JSONResponse:
+    """The route the suite polls; it answers loopback callers only, as if it did not exist for others. With
+    ``collect``, a garbage collection runs first, so that what it reads is what something still holds: a task
+    nothing references is destroyed then, and asyncio logs it if it was still pending (#4500)."""
+    async def diagnostics(request: Request, since: int = 0, collect: bool = False) -> JSONResponse:
         if not _loopback(request):
             return JSONResponse({'detail': 'Not Found'}, status_code=404)
+        if collect:
+            gc.collect()
         return JSONResponse(snapshot(ledger, client_cls=client_cls, sio=sio, since=since,
                                      reconnect_timeout=getattr(core.app.config, 'reconnect_timeout', None),
                                      pages=storm_pages(client_cls, core)))

@@ -282,6 +282,9 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
     snapshot = settle(server, result.started)
     console = [dict(entry, browser=n + 1) if len(browsers) > 1 else entry
                for n, entries in enumerate(consoles) for entry in entries]
+    events = server.diagnostics(since=start.events)['events']
+    pruned = after_prune(server, result.started, events, start.tasks) if prune else None
+    # read after the prune: what the server logs while it deletes the storm's clients is the storm's too
     raw = server.stdout()[start.stdout:] + server.stderr()[start.stderr:]
     records = server.records()[start.records:]
     raw_incidents = incident.parse_tracebacks(raw)
@@ -291,8 +294,6 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
     unexpected = [m for m in severe if not _expected_console(m)]
     race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits
     stale = lingering(snapshot, result.started)
-    events = server.diagnostics(since=start.events)['events']
-    pruned = after_prune(server, result.started, events, start.tasks) if prune else None
     during = [event for event in events if event['t'] <= result.ended]
     paths: Counter[str] = Counter(event.get('handshake', 'explicit') for event in during if event['kind'] == 'connect')
     errors: Counter[str] = Counter(f'{event.get("path")} answered {event["status"]}' for event in during
@@ -326,8 +327,10 @@ TASK_NOISE = 2
 (Starlette's middleware waits on an event); a leak grows with every page load, far beyond this."""
 TASK_WIND_DOWN = 5.0
 """Seconds the tasks of deleted clients get to end before those still there count as left over."""
-PRUNE_DEADLINE = 15.0
-"""Seconds to wait for a release without a callable prune to prune by its own loop (every 10 s)."""
+PRUNE_TICK = 10.0
+"""Seconds between two runs of NiceGUI's prune loop, the only prune of releases before 2.24."""
+PRUNE_DEADLINE = PRUNE_TICK + 5.0
+"""Seconds to wait for a release without a callable prune to prune by its own loop."""
 
 
 def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], tasks_before: Mapping[str, int],
@@ -345,11 +348,14 @@ def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], ta
     survivors = left()
 
     def growth() -> dict[str, int]:
-        after = server.diagnostics(since=1 << 30)['tasks']
+        after = server.diagnostics(since=1 << 30, collect=True)['tasks']  # what is still held, not garbage
         return {name: count - tasks_before.get(name, 0) for name, count in sorted(after.items())
                 if count > tasks_before.get(name, 0) + TASK_NOISE and not name.startswith(TRANSPORT_TASKS)}
-    # a deleted client's tasks end on their next wake-up (an outbox's within a second); what is left is the finding
-    wait_at_most(lambda: not growth(), timeout=TASK_WIND_DOWN, interval=0.2)
+    # a deleted client's tasks end on their next wake-up (an outbox's within a second); NiceGUI's prune loop keeps
+    # the clients it deleted in a local list until its next tick (seen on 2.13.0), so what only they hold waits
+    # that long for the collection; what is left then is the finding
+    wind_down = TASK_WIND_DOWN + (PRUNE_TICK if how == 'tick' else 0.0)
+    wait_at_most(lambda: not growth(), timeout=wind_down, interval=0.5)
     return AfterPrune(how=how, clients=len(survivors),
                       looking_connected=sum(1 for c in survivors if c['looks_connected']), task_growth=growth())
 

@@ -163,8 +163,10 @@ class NiceGUIServer:
         tail = [line for line in self.stderr().splitlines() if line.strip()][-lines:]
         return ' | '.join(tail) or '(nothing on stderr)'
 
-    def diagnostics(self, since: int = 0) -> Diagnostics:
-        with urllib.request.urlopen(f'{self.url(DIAGNOSTICS_PATH)}?since={since}', timeout=10) as response:
+    def diagnostics(self, since: int = 0, *, collect: bool = False) -> Diagnostics:
+        """The server's state and its events since ``since``; with ``collect``, read after a garbage collection."""
+        query = f'since={since}' + ('&collect=true' if collect else '')
+        with urllib.request.urlopen(f'{self.url(DIAGNOSTICS_PATH)}?{query}', timeout=10) as response:
             return json.loads(response.read())
 
     def prune(self, since: float) -> Pruned:

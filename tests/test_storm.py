@@ -157,3 +157,34 @@ def test_a_known_bug_of_the_release_must_show_and_nothing_else_may_fail():
                                      'page that does not wait for its connection leaves a task waiting for it for ever']
     assert report({'Event.wait': 15}, '3.8.0').problems() == [
         '15 asyncio task(s) left after the storm and the prune: Event.wait +15']
+
+
+def test_a_pending_task_destroyed_on_2_13_0_is_4500_and_no_other_release_may_show_it():
+    """The server's own records after a storm of async pages on NiceGUI 2.13.0, judged after the prune: each
+    load's connection-wait task, held by nothing once its client was pruned, is destroyed while pending."""
+    import json
+    from pathlib import Path
+
+    from nicegui_e2e import incident
+    from nicegui_e2e.corpus import affecting
+    from nicegui_e2e.lifecycle import StormReport
+    from nicegui_e2e.storm import StormResult
+
+    data = Path(__file__).parent / 'data'
+    lines = (data / 'nicegui-2.13.0-async-pages.records.jsonl').read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    raw = incident.parse_tracebacks((data / 'nicegui-2.13.0-async-pages.stderr.log').read_text())
+    found = incident.merge(incident.from_records(records), raw)
+    assert len(found) == 6
+    assert {i.signature for i in found} == {'LogError@asyncio: Task was destroyed but it is pending!'}
+
+    def report(version):
+        e = evidence(judged=incident.judge(found, [], {'nicegui': version}))
+        made = StormReport(e, judge_storm(e), StormResult('get', 'connect', 0.0), {'nicegui': version})
+        made.expected_bugs = affecting('test_async_pages_leave_no_task_behind', version)
+        return made
+    assert report('2.13.0').problems() == []
+    assert report('2.14.0').problems() == [
+        '6 other server error(s): LogError@asyncio: Task was destroyed but it is pending!',
+        '#5803 not detected although NiceGUI 2.14.0 has it: each load of an async page that does not wait for its '
+        'connection leaves a task waiting for it for ever']
