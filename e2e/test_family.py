@@ -8,6 +8,7 @@ on every other release it must pass.
 """
 import nicegui
 import pytest
+from packaging.version import Version
 
 from nicegui_e2e.corpus import affecting
 from nicegui_e2e.incident import AllowEntry
@@ -44,6 +45,17 @@ def test_async_pages_leave_no_task_behind(nicegui_storm, nicegui_server_factory)
     server = family_server(nicegui_server_factory, 'apps/async_pages.py')
     report = nicegui_storm('get', count=15, server=server, prune=True)
     report.expect_bugs(affecting('test_async_pages_leave_no_task_behind', nicegui.__version__))
+
+
+def test_timers_of_pages_left_before_they_connected_end(nicegui_storm, nicegui_server_factory):
+    """#5595 (3.0.0 to 3.4.1): a timer waits for its page's connection without end, so the timer of a page left
+    before it connected outlives the page's client for the life of the server."""
+    if Version(nicegui.__version__) < Version('3.0.0'):
+        pytest.skip('before 3.0 a timer gives up waiting for its connection after 60 s (and logs an ERROR then): '
+                    'a bounded wait, which a storm judged right after the prune would take for a leak')
+    server = family_server(nicegui_server_factory, 'apps/timers.py')
+    report = nicegui_storm('get', count=15, server=server, prune=True)
+    report.expect_bugs(affecting('test_timers_of_pages_left_before_they_connected_end', nicegui.__version__))
 
 
 def test_a_late_handshake_leaves_no_client_behind(nicegui_storm, nicegui_server_factory):

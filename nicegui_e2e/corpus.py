@@ -45,6 +45,9 @@ KNOWN: tuple[KnownBug, ...] = (
     KnownBug('#5803', 'each load of an async page that does not wait for its connection leaves a task waiting '
                       'for it for ever', '2.14.0', '3.7.1', '3.8.0', ('Event.wait +',),
              'test_async_pages_leave_no_task_behind'),
+    KnownBug('#5595', 'a timer waits for its page\'s connection without end: the timer of a page left before it '
+                      'connected outlives the pruned client for the life of the server', '3.0.0', '3.4.1', '3.5.0',
+             ('Timer._run_in_loop +',), 'test_timers_of_pages_left_before_they_connected_end'),
     KnownBug('late handshake', 'a handshake processed after its socket left fails in enter_room after giving the '
                                "client a tab id: the client looks connected, so NiceGUI's prune skips it and nothing "
                                'deletes it, and its outbox and a waiting task run on',

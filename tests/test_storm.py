@@ -188,3 +188,21 @@ def test_a_pending_task_destroyed_on_2_13_0_is_4500_and_no_other_release_may_sho
         '6 other server error(s): LogError@asyncio: Task was destroyed but it is pending!',
         '#5803 not detected although NiceGUI 2.14.0 has it: each load of an async page that does not wait for its '
         'connection leaves a task waiting for it for ever']
+
+
+def test_timers_left_by_pruned_pages_are_5595_on_3_4_1_and_a_failure_on_3_5_0():
+    """The task growth the timer storm measured on NiceGUI 3.4.1 (10 never-connected pages, 10 timers waiting)."""
+    from nicegui_e2e.corpus import affecting
+    from nicegui_e2e.lifecycle import StormReport
+    from nicegui_e2e.storm import StormResult
+    from nicegui_e2e.verdict import AfterPrune
+
+    def report(version):
+        e = evidence(pruned=AfterPrune('prune_instances', clients=0, looking_connected=0,
+                                       task_growth={'Timer._run_in_loop': 10}))
+        made = StormReport(e, judge_storm(e), StormResult('get', 'connect', 0.0), {'nicegui': version})
+        made.expected_bugs = affecting('test_timers_of_pages_left_before_they_connected_end', version)
+        return made
+    assert report('3.4.1').problems() == []
+    assert report('3.5.0').problems() == [
+        '10 asyncio task(s) left after the storm and the prune: Timer._run_in_loop +10']
