@@ -58,6 +58,15 @@ def test_timers_of_pages_left_before_they_connected_end(nicegui_storm, nicegui_s
     report.expect_bugs(affecting('test_timers_of_pages_left_before_they_connected_end', nicegui.__version__))
 
 
+def test_clicks_during_the_handshake_reach_their_handlers(nicegui_storm, nicegui_server_factory):
+    """#4753 (to 2.17.0): a page sends its events before its handshake is done and NiceGUI drops them, so a user
+    who clicks as soon as a page shows has the click do nothing. Judged by the server: no event may arrive
+    before its page's handshake."""
+    server = family_server(nicegui_server_factory)
+    report = nicegui_storm('early-click', count=15, server=server)
+    report.expect_bugs(affecting('test_clicks_during_the_handshake_reach_their_handlers', nicegui.__version__))
+
+
 def test_a_late_handshake_leaves_no_client_behind(nicegui_storm, nicegui_server_factory):
     """A handshake processed after its socket left (slow server, page left at once) fails in enter_room after
     NiceGUI gave the client a tab id: from 2.11.0 to 3.17.1 the client then looks connected, so NiceGUI's prune

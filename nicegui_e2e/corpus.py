@@ -34,14 +34,23 @@ class KnownBug:
         return Version(self.first_bad) <= Version(version) <= Version(self.last_bad)
 
     @property
+    def releases(self) -> str:
+        """'2.14.0 to 3.7.1', or the one release a bug lived in."""
+        return self.first_bad if self.first_bad == self.last_bad else f'{self.first_bad} to {self.last_bad}'
+
+    @property
     def label(self) -> str:
-        return f'{self.key} (NiceGUI {self.first_bad} to {self.last_bad}, fixed in {self.first_fixed})'
+        return f'{self.key} (NiceGUI {self.releases}, fixed in {self.first_fixed})'
 
 
 KNOWN: tuple[KnownBug, ...] = (
     KnownBug('#4500', 'each load of an async page that does not wait for its connection leaves a task waiting for '
                       'it that nothing holds: garbage-collected while pending, asyncio logs an ERROR', '2.13.0',
              '2.13.0', '2.14.0', ('Task was destroyed but it is pending',), 'test_async_pages_leave_no_task_behind'),
+    KnownBug('#4753', "a page sends its events before its handshake is done and NiceGUI drops them: a click made "
+                      'as soon as a page shows does nothing', '2.0.0', '2.17.0', '2.18.0',
+             ("reached the server before their page's handshake",),
+             'test_clicks_during_the_handshake_reach_their_handlers'),
     KnownBug('#5803', 'each load of an async page that does not wait for its connection leaves a task waiting '
                       'for it for ever', '2.14.0', '3.7.1', '3.8.0', ('Event.wait +',),
              'test_async_pages_leave_no_task_behind'),

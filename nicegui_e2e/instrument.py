@@ -132,6 +132,7 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
     handlers = sio.handlers['/']
     original_connect = handlers.get('connect')  # 2.x registers none
     original_handshake = handlers['handshake']
+    original_event = handlers['event']
     original_disconnect = disconnect_route or handlers['disconnect']
     disconnect_arity = _positional_arity(original_disconnect)
 
@@ -156,6 +157,13 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
                       connected=sio.manager.is_connected(sid, '/'))
         return ok
 
+    def on_event(sid: str, message: Any, *rest: Any) -> Any:
+        # NiceGUI drops an event of a page whose handshake it has not processed yet, without a word (#4753)
+        client = instances.get(str(message.get('client_id'))) if isinstance(message, dict) else None
+        if client is not None and not getattr(client, 'has_socket_connection', True):
+            ledger.record('event_dropped', sid=sid, client=client.id, lane=ledger.lane_of.get(sid, 0))
+        return original_event(sid, message, *rest)
+
     def on_disconnect(sid: str, *rest: Any) -> Any:
         mapped = _socket_mapped(instances, sid) if tracks_sockets else None
         error_page = ledger.client_of.pop(sid, '') in ledger.error_pages
@@ -173,6 +181,7 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
 
     handlers['connect'] = on_connect
     handlers['handshake'] = on_handshake
+    handlers['event'] = on_event
     handlers['disconnect'] = on_disconnect
     handlers[PING_EVENT] = _ping_handler(instances, sio)
     if getattr(nicegui_module, '_on_handshake', None) is original_handshake:

@@ -230,7 +230,8 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
 def _storm_all(server: NiceGUIServer, browsers: list[Browser], scenario: str, pages: storm.Pages,
                server_selector: str, *, count: int, cadence: storm.Cadence, seed: int) -> storm.StormResult:
     """Every browser storms at once (one thread each: a WebDriver call waits on its browser, not on the GIL)."""
-    live_share = 0.0 if scenario in ('tabs', 'server') else LIVE_SHARE  # a new tab has no session storage to arm
+    # a new tab has no session storage to arm; the early click of a live page would make the server navigate it
+    live_share = 0.0 if scenario in ('tabs', 'server', 'early-click') else LIVE_SHARE
     results: list[storm.StormResult | None] = [None] * len(browsers)
     together = threading.Barrier(len(browsers))
 
@@ -313,7 +314,7 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
         console_allowed=len(severe) - len(unexpected), handshake_paths=dict(paths),
         lost_guard=server.info['lost_guard'], reconnect_timeout=snapshot.get('reconnect_timeout'),
         lanes=attribute(result, events, [c['id'] for c in stale], consoles, checks) if len(browsers) > 1 else [],
-        pruned=pruned)
+        pruned=pruned, dropped_events=sum(1 for event in events if event['kind'] == 'event_dropped'))
     return StormReport(evidence, judge_storm(evidence), result, server.info, events, console, raw, records)
 
 

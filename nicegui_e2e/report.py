@@ -103,7 +103,7 @@ def corpus_rows(cells: list[Cell]) -> list[tuple[str, ...]]:
     for bug in corpus.KNOWN:
         seen = [f'{cell.env} ({storm.nicegui}): {storm.verdict}' for cell in cells for storm in cell.storms
                 if test_name(storm) == bug.test]
-        table.append((bug.key, bug.what, f'{bug.first_bad} to {bug.last_bad}', bug.first_fixed, bug.test,
+        table.append((bug.key, bug.what, bug.releases, bug.first_fixed, bug.test,
                       '; '.join(seen) or 'not run in this matrix'))
     return table
 

@@ -217,6 +217,20 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
     return result
 
 
+def step_early_click(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
+    """(h) load a page and click the element named by ``selector`` as soon as the page's socket reached the
+    server, while its handshake is still pending (held back): a user who clicks at once. The page must hold
+    the click back until its handshake is done; a release that sends it at once has it dropped (#4753)."""
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        target = _cycle_target(pages, i)
+        mark_left(driver)  # whatever cadence: the wait below must see the new document, not this one
+        driver.get(base_url + target)
+        wait_window(driver, timeout)
+        click_when_present(driver, selector, timeout)
+        return 'get-click', target
+    return step
+
+
 Pages = Sequence[str]
 """Paths of the app to visit, e.g. the routes the server found in the app, or what the user named."""
 
@@ -348,7 +362,7 @@ def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
     return step
 
 
-SCENARIOS = ('get', 'link', 'history', 'reload', 'tabs', 'location', 'server')
+SCENARIOS = ('get', 'link', 'history', 'reload', 'tabs', 'location', 'server', 'early-click')
 
 
 class StormSkipped(Exception):
@@ -357,8 +371,8 @@ class StormSkipped(Exception):
 
 def require(scenario: str, server_selector: str) -> None:
     """Raise :class:`StormSkipped` where ``scenario`` cannot run as configured, before anything is started."""
-    if scenario == 'server' and not server_selector:
-        raise StormSkipped('the server storm needs the element whose click makes the server navigate: '
+    if scenario in ('server', 'early-click') and not server_selector:
+        raise StormSkipped(f'the {scenario} storm needs the element whose click makes the server navigate: '
                            'name it with --nicegui-e2e-server-selector (a CSS selector)')
 
 
@@ -368,6 +382,8 @@ def build_step(scenario: str, pages: Pages, *, seed: int = 0, server_selector: s
     require(scenario, server_selector)
     if scenario == 'server':
         return step_server(pages, server_selector)
+    if scenario == 'early-click':
+        return step_early_click(pages, server_selector)
     builders: dict[str, Callable[[], Step]] = {
         'get': lambda: step_get(pages), 'link': lambda: step_link(pages, seed), 'history': lambda: step_history(pages),
         'reload': lambda: step_reload(pages), 'tabs': lambda: step_tabs(pages, install),

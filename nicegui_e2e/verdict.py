@@ -75,6 +75,7 @@ class Evidence:
     reconnect_timeout: float | None = None  # the server's: how long the settle after the storm may take
     lanes: list[LaneTally] = field(default_factory=list)  # a crowd's browsers; empty for a storm of one
     pruned: AfterPrune | None = None  # where the storm asked: what NiceGUI's prune left of it
+    dropped_events: int = 0  # events of the browser that reached the server before their page's handshake
 
     @property
     def crowd(self) -> int:
@@ -137,6 +138,9 @@ def judge_storm(e: Evidence) -> Verdict:
                         f'after the reconnect timeout' + by_browser(e.lanes, lambda lane: lane.leaked))
     if e.pruned is not None:
         failures.extend(_after_prune(e.pruned))
+    if e.dropped_events:
+        failures.append(f'{e.dropped_events} event(s) of the browser (clicks, input) reached the server before '
+                        "their page's handshake, and NiceGUI dropped them: their handlers never ran")
     if not e.page_works:
         failures.append(f'the last page does not work: {e.page_problem}')
     if e.console_severe:

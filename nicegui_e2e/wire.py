@@ -90,7 +90,8 @@ class ClientState(TypedDict):
 class Event(TypedDict, total=False):
     """One step of the lifecycle as the server saw it; ``kind`` says which of the other keys are there."""
     t: float
-    kind: str  # page, response, connect, handshake, handshake_done, disconnect, disconnect_error, deleted
+    kind: str  # page, response, connect, handshake, handshake_done, event_dropped, disconnect, disconnect_error,
+    #            deleted
     client: Optional[str]
     sid: str
     path: Optional[str]
