@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from footprint import Sampler, children_core_seconds
+from footprint import Sampler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nicegui_e2e.summary import StormSummary  # the checkout's own package, as the runs use it
@@ -54,7 +54,7 @@ class Run:
 def one_run(n: int, out: Path, workers: int, fix: str, extra: list[str]) -> Run:
     report, artifacts = out / f'run-{n}.json', out / f'artifacts-{n}'
     env = {**os.environ, **({'NICEGUI_E2E_DISCONNECT_FIX': fix} if fix else {})}
-    cpu_before, started = children_core_seconds(), time.perf_counter()
+    started = time.perf_counter()
     with (out / f'run-{n}.log').open('w', encoding='utf-8') as log:
         pytest = subprocess.Popen([sys.executable, '-m', 'pytest', 'e2e', '-q', '-n', str(workers),
                                    '-p', 'no:cacheprovider', f'--nicegui-e2e-report={report}',
@@ -62,11 +62,11 @@ def one_run(n: int, out: Path, workers: int, fix: str, extra: list[str]) -> Run:
                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         with Sampler(pytest.pid, xdist=workers > 0) as sampler:
             code = pytest.wait()
-    seconds, core_seconds = time.perf_counter() - started, children_core_seconds() - cpu_before
+    seconds = time.perf_counter() - started
     if code == 0:
         shutil.rmtree(artifacts, ignore_errors=True)
     data = json.loads(report.read_text(encoding='utf-8')) if report.exists() else {'storms': []}
-    return Run(code, seconds, core_seconds, sampler.peaks.describe(), data)
+    return Run(code, seconds, sampler.core_seconds, sampler.peaks.describe(), data)
 
 
 def make_cold() -> str:
