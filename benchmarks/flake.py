@@ -10,6 +10,7 @@ departures inside the window.
     python benchmarks/flake.py --runs 20 --fix off -k get          # on 2.11.0: 20 of 20 detections wanted
     python benchmarks/flake.py --runs 5 --load                     # the same with a CPU hog on one core
     python benchmarks/flake.py --runs 4 --cold                     # the first run cold, then warm ones
+    python benchmarks/flake.py --tables-only --out reports/flake   # the table again, from the runs kept there
 
 ``--load`` keeps one core busy with a spinning process for the whole check; a storm that then hits no race
 fails saying so (its verdict), it never passes quietly. ``--cold`` makes the first run what it is after
@@ -95,12 +96,16 @@ def main() -> int:
     parser.add_argument('--load', action='store_true', help='keep one core busy with a spinning process')
     parser.add_argument('--cold', action='store_true', help='make the first run cold, as after setup')
     parser.add_argument('--out', type=Path, default=ROOT / 'reports' / 'flake')
+    parser.add_argument('--tables-only', action='store_true', help='run nothing: the storm table of the runs in --out')
     parser.add_argument('pytest_args', nargs='*', help='more pytest arguments, after --')
     args = parser.parse_args()
+    if args.tables_only:
+        reports = sorted(args.out.glob('run-*.json'), key=lambda path: int(path.stem.split('-')[1]))
+        print_storms(by_storm([json.loads(path.read_text(encoding='utf-8')) for path in reports]))
+        return 0
     shutil.rmtree(args.out, ignore_errors=True)
     args.out.mkdir(parents=True)
     hog = subprocess.Popen([sys.executable, '-c', 'while True: pass']) if args.load else None
-    storms: dict[str, list[StormSummary]] = defaultdict(list)
     runs: list[Run] = []
     if args.cold:
         print(f'run  1 is cold: {make_cold()}', flush=True)
@@ -109,8 +114,6 @@ def main() -> int:
             run = one_run(n, args.out, args.workers, args.fix or '', args.pytest_args)
             runs.append(run)
             summaries = [StormSummary.from_data(s) for s in run.data['storms']]
-            for summary in summaries:
-                storms[summary.nodeid].append(summary)
             unexpected = sum(s.verdict == 'FAIL' for s in summaries)
             print(f'run {n:2d}: exit {run.code}, NiceGUI {run.data.get("versions", {}).get("nicegui", "?")}, '
                   f'seed {run.data.get("seed", "?")}, {run.seconds:.0f} s, {run.core_seconds:.0f} core-s, '
@@ -126,16 +129,33 @@ def main() -> int:
         if line:
             print(line)
     print()
-    print('| storm | runs | pass | on purpose | FAIL | race hits / departures in the window |')
-    print('|---|---|---|---|---|---|')
+    print_storms(by_storm([run.data for run in runs]))
+    return 0 if all(r.code == 0 for r in runs) else 1
+
+
+def by_storm(reports: list[dict[str, Any]]) -> dict[str, list[StormSummary]]:
+    storms: dict[str, list[StormSummary]] = defaultdict(list)
+    for report in reports:
+        for data in report['storms']:
+            summary = StormSummary.from_data(data)
+            storms[summary.nodeid].append(summary)
+    return storms
+
+
+def print_storms(storms: dict[str, list[StormSummary]]) -> None:
+    """Per storm: its verdicts over the runs, its race hits against departures in the window, and race hits
+    per second of storm (a crowd's across its browsers)."""
+    print('| storm | runs | pass | on purpose | FAIL | race hits / departures in the window | race hits per s |')
+    print('|---|---|---|---|---|---|---|')
     for nodeid, kept in sorted(storms.items()):
         verdicts = [s.verdict for s in kept]
         hits = sum(s.race_hits or 0 for s in kept)
         window = sum(s.in_window for s in kept)
         rate = f'{hits} / {window} ({100 * hits / window:.0f}%)' if window else 'n/a'
+        seconds = sum(s.seconds for s in kept)
+        per_second = f'{hits / seconds:.1f}' if window and seconds else 'n/a'
         print(f'| {nodeid.split("::", 1)[1]} | {len(kept)} | {sum(v.startswith("pass") for v in verdicts)} | '
-              f'{sum(v in ON_PURPOSE for v in verdicts)} | {verdicts.count("FAIL")} | {rate} |')
-    return 0 if all(r.code == 0 for r in runs) else 1
+              f'{sum(v in ON_PURPOSE for v in verdicts)} | {verdicts.count("FAIL")} | {rate} | {per_second} |')
 
 
 if __name__ == '__main__':
