@@ -1,10 +1,11 @@
-"""The rest of the family: lifecycle bugs that leave something behind once the browsers are gone.
+"""The rest of the family: lifecycle bugs that lose a user's click or leave something behind once the browsers
+are gone.
 
-Each storm here asks to be judged after its browsers left and NiceGUI's own prune ran over its clients, aged
-past the 60 s threshold by the server the suite started (``prune=True``): none of the storm's clients may be
-left, and no more of NiceGUI's asyncio tasks than before the storm. On a release with the bug a test exists
+Most storms here ask to be judged after their browsers left and NiceGUI's own prune ran over their clients,
+aged past the 60 s threshold by the server the suite started (``prune=True``): none of the storm's clients may
+be left, and no more of NiceGUI's asyncio tasks than before the storm. On a release with the bug a test exists
 for (:mod:`nicegui_e2e.corpus`), the storm must show it, as the detector's negative control on a real release;
-on every other release it must pass.
+on every other release it must pass. The corpus cells of the matrix run this module alone.
 """
 import nicegui
 import pytest
