@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class KnownBug:
     first_fixed: str
     shows: tuple[str, ...]  # words of the storm's failures that are this bug (any of them, by release)
     test: str  # the test function whose storm catches it
+    everywhere: bool = False  # every storm's verdict can see it, not only the storm made for it
 
     def shown_by(self, failure: str) -> bool:
         return any(words in failure for words in self.shows)
@@ -50,7 +51,7 @@ KNOWN: tuple[KnownBug, ...] = (
     KnownBug('#4753', "a page sends its events before its handshake is done and NiceGUI drops them: a click made "
                       'as soon as a page shows does nothing', '2.0.0', '2.17.0', '2.18.0',
              ("reached the server before their page's handshake",),
-             'test_clicks_during_the_handshake_reach_their_handlers'),
+             'test_clicks_during_the_handshake_reach_their_handlers', everywhere=True),
     KnownBug('#5803', 'each load of an async page that does not wait for its connection leaves a task waiting '
                       'for it for ever', '2.14.0', '3.7.1', '3.8.0', ('Event.wait +',),
              'test_async_pages_leave_no_task_behind'),
@@ -64,6 +65,16 @@ KNOWN: tuple[KnownBug, ...] = (
              'test_a_late_handshake_leaves_no_client_behind'),
 )
 """#4304 is not here: the fix modes hold it to its releases (see the README's "Fix modes")."""
+
+
+def seen_everywhere(version: str) -> list[KnownBug]:
+    """The known bugs of NiceGUI ``version`` that any storm may show (an app whose components send events as
+    they mount loses them on a release with #4753): shown where they appear, failing only the storm made for
+    them, which holds them to their releases."""
+    try:
+        return [bug for bug in KNOWN if bug.everywhere and bug.affects(version)]
+    except InvalidVersion:  # a server that did not say which NiceGUI it runs
+        return []
 
 
 def affecting(test: str, version: str) -> list[KnownBug]:

@@ -72,7 +72,7 @@ class StormSummary:
             failures=report.problems(), notes=list(report.verdict.notes), nodeid=nodeid, reruns=reruns,
             handshake_paths=dict(e.handshake_paths), known_bugs=[bug.key for bug in report.expected_bugs],
             shown=[failure for failure in report.verdict.failures
-                   if any(bug.shown_by(failure) for bug in report.expected_bugs)])
+                   if any(bug.shown_by(failure) for bug in [*report.expected_bugs, *report.tolerated_bugs])])
 
     def at(self, nodeid: str, outcome: str) -> StormSummary:
         return replace(self, nodeid=nodeid, outcome=outcome)
