@@ -26,7 +26,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -36,11 +35,11 @@ from typing import Any
 from footprint import Sampler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nicegui_e2e.summary import StormSummary  # the checkout's own package, as the runs use it
+from nicegui_e2e.server import BYTECODE_CACHE  # the checkout's own package, as the runs use it
+from nicegui_e2e.summary import StormSummary
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_PURPOSE = ('bug detected', 'failure shown on purpose', 'known finding (xfail)')
-SERVER_BYTECODE = Path(tempfile.gettempdir()) / f'nicegui-e2e-pyc-{os.getuid()}'  # as server.py names it
 
 
 @dataclass
@@ -72,7 +71,7 @@ def one_run(n: int, out: Path, workers: int, fix: str, extra: list[str]) -> Run:
 
 def make_cold() -> str:
     """Undo what a first run leaves warm: the servers' bytecode cache, and the page cache where allowed."""
-    shutil.rmtree(SERVER_BYTECODE, ignore_errors=True)
+    shutil.rmtree(BYTECODE_CACHE, ignore_errors=True)
     try:
         os.sync()
         Path('/proc/sys/vm/drop_caches').write_text('3\n')

@@ -29,6 +29,11 @@ def nicegui_allowlist(nicegui_allowlist):
     return [*nicegui_allowlist, *ENTER_ROOM]
 
 
+def expect_the_release_bugs(report, request):
+    """Hold the storm to the known bugs the corpus gives this test (by its name) on the NiceGUI under test."""
+    report.expect_bugs(affecting(request.node.originalname, nicegui.__version__))
+
+
 def family_server(factory, *args, **kwargs):
     """The server of a family storm; none where it runs NiceGUI's disconnect handler without the #4304 guard
     (2.11.0 as shipped): a KeyError then ends every disconnect of a race hit before its cleanup, so what is left
@@ -40,15 +45,15 @@ def family_server(factory, *args, **kwargs):
     return server
 
 
-def test_async_pages_leave_no_task_behind(nicegui_storm, nicegui_server_factory):
+def test_async_pages_leave_no_task_behind(nicegui_storm, nicegui_server_factory, request):
     """#5803 (2.14.0, yanked, to 3.7.1): each load of an async page that does not wait for its connection leaves a task
     waiting for it forever; #4500 (2.13.0): the same task, destroyed while pending, logs an ERROR."""
     server = family_server(nicegui_server_factory, 'apps/async_pages.py')
     report = nicegui_storm('get', count=15, server=server, prune=True)
-    report.expect_bugs(affecting('test_async_pages_leave_no_task_behind', nicegui.__version__))
+    expect_the_release_bugs(report, request)
 
 
-def test_timers_of_pages_left_before_they_connected_end(nicegui_storm, nicegui_server_factory):
+def test_timers_of_pages_left_before_they_connected_end(nicegui_storm, nicegui_server_factory, request):
     """#5595 (3.0.0 to 3.4.1): a timer waits for its page's connection without end, so the timer of a page left
     before it connected outlives the page's client for the life of the server."""
     if Version(nicegui.__version__) < Version('3.0.0'):
@@ -56,22 +61,22 @@ def test_timers_of_pages_left_before_they_connected_end(nicegui_storm, nicegui_s
                     'a bounded wait, which a storm judged right after the prune would take for a leak')
     server = family_server(nicegui_server_factory, 'apps/timers.py')
     report = nicegui_storm('get', count=15, server=server, prune=True)
-    report.expect_bugs(affecting('test_timers_of_pages_left_before_they_connected_end', nicegui.__version__))
+    expect_the_release_bugs(report, request)
 
 
-def test_clicks_during_the_handshake_reach_their_handlers(nicegui_storm, nicegui_server_factory):
+def test_clicks_during_the_handshake_reach_their_handlers(nicegui_storm, nicegui_server_factory, request):
     """#4753 (to 2.17.0): a page sends its events before its handshake is done and NiceGUI drops them, so a user
     who clicks as soon as a page shows has the click do nothing. Judged by the server: no event may arrive
     before its page's handshake."""
     server = family_server(nicegui_server_factory)
     report = nicegui_storm('early-click', count=15, server=server)
-    report.expect_bugs(affecting('test_clicks_during_the_handshake_reach_their_handlers', nicegui.__version__))
+    expect_the_release_bugs(report, request)
 
 
-def test_a_late_handshake_leaves_no_client_behind(nicegui_storm, nicegui_server_factory):
+def test_a_late_handshake_leaves_no_client_behind(nicegui_storm, nicegui_server_factory, request):
     """A handshake processed after its socket left (slow server, page left at once) fails in enter_room after
     NiceGUI gave the client a tab id: from 2.11.0 to 3.17.1 the client then looks connected, so NiceGUI's prune
     skips it and nothing ever deletes it."""
     server = family_server(nicegui_server_factory, server_handshake_delay_ms=150)
     report = nicegui_storm('get', count=15, server=server, handshake_delay_ms=1, prune=True)
-    report.expect_bugs(affecting('test_a_late_handshake_leaves_no_client_behind', nicegui.__version__))
+    expect_the_release_bugs(report, request)

@@ -237,8 +237,8 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
 def _storm_all(server: NiceGUIServer, browsers: list[Browser], scenario: str, pages: storm.Pages,
                server_selector: str, *, count: int, cadence: storm.Cadence, seed: int) -> storm.StormResult:
     """Every browser storms at once (one thread each: a WebDriver call waits on its browser, not on the GIL)."""
-    # a new tab has no session storage to arm; the early click of a live page would make the server navigate it
-    live_share = 0.0 if scenario in ('tabs', 'server', 'early-click') else LIVE_SHARE
+    # a new tab has no session storage to arm; a click on a live page would make the server navigate it
+    live_share = 0.0 if scenario == 'tabs' or scenario in storm.CLICKING else LIVE_SHARE
     results: list[storm.StormResult | None] = [None] * len(browsers)
     together = threading.Barrier(len(browsers))
 

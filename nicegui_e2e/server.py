@@ -21,6 +21,8 @@ from .records import read_records
 from .waiting import WaitTimeout, wait_for
 from .wire import DIAGNOSTICS_PATH, ENV, PRUNE_PATH, BootSettings, Diagnostics, Mode, Pruned, ServerInfo
 
+BYTECODE_CACHE = Path(tempfile.gettempdir()) / f'nicegui-e2e-pyc-{os.getuid()}'
+"""Where the servers keep NiceGUI's compiled bytecode when the environment forbids writing it beside the source."""
 WILDCARDS = {'0.0.0.0': '127.0.0.1', '::': '::1', '': '127.0.0.1'}
 """A server bound to every address is reached over loopback by the test process."""
 
@@ -94,7 +96,7 @@ class NiceGUIServer:
         if env.pop('PYTHONDONTWRITEBYTECODE', None):
             # without bytecode every server compiles NiceGUI anew, 2 to 3 times its start (benchmarks/
             # server_ready.py); the bytecode goes to a cache of the suite's own, never into the user's tree
-            env.setdefault('PYTHONPYCACHEPREFIX', str(Path(tempfile.gettempdir()) / f'nicegui-e2e-pyc-{os.getuid()}'))
+            env.setdefault('PYTHONPYCACHEPREFIX', str(BYTECODE_CACHE))
         with open(self.run_dir / 'stdout.log', 'ab') as out, open(self.run_dir / 'stderr.log', 'ab') as err:
             self._process = subprocess.Popen(  # pylint: disable=consider-using-with
                 [self.options.python, '-m', 'nicegui_e2e.bootstrap'], stdout=out, stderr=err,

@@ -363,6 +363,8 @@ def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
 
 
 SCENARIOS = ('get', 'link', 'history', 'reload', 'tabs', 'location', 'server', 'early-click')
+CLICKING = ('server', 'early-click')
+"""The scenarios that click the element of ``--nicegui-e2e-server-selector``, which makes the server navigate."""
 
 
 class StormSkipped(Exception):
@@ -371,7 +373,7 @@ class StormSkipped(Exception):
 
 def require(scenario: str, server_selector: str) -> None:
     """Raise :class:`StormSkipped` where ``scenario`` cannot run as configured, before anything is started."""
-    if scenario in ('server', 'early-click') and not server_selector:
+    if scenario in CLICKING and not server_selector:
         raise StormSkipped(f'the {scenario} storm needs the element whose click makes the server navigate: '
                            'name it with --nicegui-e2e-server-selector (a CSS selector)')
 
@@ -380,14 +382,11 @@ def build_step(scenario: str, pages: Pages, *, seed: int = 0, server_selector: s
                install: Callable[[Any], object] | None = None) -> Step:
     """The step function of ``scenario`` over ``pages``."""
     require(scenario, server_selector)
-    if scenario == 'server':
-        return step_server(pages, server_selector)
-    if scenario == 'early-click':
-        return step_early_click(pages, server_selector)
     builders: dict[str, Callable[[], Step]] = {
         'get': lambda: step_get(pages), 'link': lambda: step_link(pages, seed), 'history': lambda: step_history(pages),
         'reload': lambda: step_reload(pages), 'tabs': lambda: step_tabs(pages, install),
-        'location': lambda: step_location(pages)}
+        'location': lambda: step_location(pages), 'server': lambda: step_server(pages, server_selector),
+        'early-click': lambda: step_early_click(pages, server_selector)}
     if scenario not in builders:
         raise ValueError(f'unknown storm {scenario!r}: one of {", ".join(SCENARIOS)}')
     return builders[scenario]()

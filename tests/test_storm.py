@@ -35,6 +35,16 @@ def evidence(**changes):
     return Evidence(**base)
 
 
+def corpus_report(e, version, test):
+    """A storm with evidence ``e`` on NiceGUI ``version``, held to the known bugs the corpus gives ``test``."""
+    from nicegui_e2e.corpus import affecting
+    from nicegui_e2e.lifecycle import StormReport
+    from nicegui_e2e.storm import StormResult
+    made = StormReport(e, judge_storm(e), StormResult('get', 'connect', 0.0), {'nicegui': version})
+    made.expected_bugs = affecting(test, version)
+    return made
+
+
 def key_error():
     return Incident(Exc('KeyError', "'sid'", (Frame('/v/site-packages/nicegui/client.py', 'handle_disconnect', 1),)))
 
@@ -143,16 +153,11 @@ def test_what_nicegui_prune_leaves_fails_the_storm_and_a_clean_prune_is_noted():
 
 
 def test_a_known_bug_of_the_release_must_show_and_nothing_else_may_fail():
-    from nicegui_e2e.corpus import affecting
-    from nicegui_e2e.lifecycle import StormReport
-    from nicegui_e2e.storm import StormResult
     from nicegui_e2e.verdict import AfterPrune
 
     def report(growth, version='3.7.1'):
         e = evidence(pruned=AfterPrune('prune_instances', clients=0, looking_connected=0, task_growth=growth))
-        made = StormReport(e, judge_storm(e), StormResult('get', 'connect', 0.0), {'nicegui': version})
-        made.expected_bugs = affecting('test_async_pages_leave_no_task_behind', version)
-        return made
+        return corpus_report(e, version, 'test_async_pages_leave_no_task_behind')
     assert report({'Event.wait': 15}).problems() == []
     assert report({}).problems() == ['#5803 not detected although NiceGUI 3.7.1 has it: each load of an async '
                                      'page that does not wait for its connection leaves a task waiting for it for ever']
@@ -167,9 +172,6 @@ def test_a_pending_task_destroyed_on_2_13_0_is_4500_and_no_other_release_may_sho
     from pathlib import Path
 
     from nicegui_e2e import incident
-    from nicegui_e2e.corpus import affecting
-    from nicegui_e2e.lifecycle import StormReport
-    from nicegui_e2e.storm import StormResult
 
     data = Path(__file__).parent / 'data'
     lines = (data / 'nicegui-2.13.0-async-pages.records.jsonl').read_text().splitlines()
@@ -181,9 +183,7 @@ def test_a_pending_task_destroyed_on_2_13_0_is_4500_and_no_other_release_may_sho
 
     def report(version):
         e = evidence(judged=incident.judge(found, [], {'nicegui': version}))
-        made = StormReport(e, judge_storm(e), StormResult('get', 'connect', 0.0), {'nicegui': version})
-        made.expected_bugs = affecting('test_async_pages_leave_no_task_behind', version)
-        return made
+        return corpus_report(e, version, 'test_async_pages_leave_no_task_behind')
     assert report('2.13.0').problems() == []
     assert report('2.14.0').problems() == [
         '6 other server error(s): LogError@asyncio: Task was destroyed but it is pending!',
@@ -193,17 +193,12 @@ def test_a_pending_task_destroyed_on_2_13_0_is_4500_and_no_other_release_may_sho
 
 def test_timers_left_by_pruned_pages_are_5595_on_3_4_1_and_a_failure_on_3_5_0():
     """The task growth the timer storm measured on NiceGUI 3.4.1 (10 never-connected pages, 10 timers waiting)."""
-    from nicegui_e2e.corpus import affecting
-    from nicegui_e2e.lifecycle import StormReport
-    from nicegui_e2e.storm import StormResult
     from nicegui_e2e.verdict import AfterPrune
 
     def report(version):
         e = evidence(pruned=AfterPrune('prune_instances', clients=0, looking_connected=0,
                                        task_growth={'Timer._run_in_loop': 10}))
-        made = StormReport(e, judge_storm(e), StormResult('get', 'connect', 0.0), {'nicegui': version})
-        made.expected_bugs = affecting('test_timers_of_pages_left_before_they_connected_end', version)
-        return made
+        return corpus_report(e, version, 'test_timers_of_pages_left_before_they_connected_end')
     assert report('3.4.1').problems() == []
     assert report('3.5.0').problems() == [
         '10 asyncio task(s) left after the storm and the prune: Timer._run_in_loop +10']
@@ -212,16 +207,10 @@ def test_timers_left_by_pruned_pages_are_5595_on_3_4_1_and_a_failure_on_3_5_0():
 def test_events_dropped_on_a_release_with_4753_fail_only_the_storm_made_for_it():
     """The heavy app's components send events as they mount; on 2.11.0 those reach the server before the
     handshake and are dropped (16 in one storm in CI): shown in any storm, failing only on a fixed release."""
-    from nicegui_e2e.corpus import affecting
-    from nicegui_e2e.lifecycle import StormReport
-    from nicegui_e2e.storm import StormResult
     from nicegui_e2e.summary import StormSummary
 
     def report(version, test='test_get_storm_on_other_apps'):
-        e = evidence(dropped_events=16)
-        made = StormReport(e, judge_storm(e), StormResult('get', 'connect', 0.0), {'nicegui': version})
-        made.expected_bugs = affecting(test, version)
-        return made
+        return corpus_report(evidence(dropped_events=16), version, test)
     shown_on_2_11 = report('2.11.0')
     assert shown_on_2_11.problems() == []
     assert StormSummary.of(shown_on_2_11).shown == [shown_on_2_11.verdict.failures[0]]
