@@ -27,9 +27,14 @@ class KnownBug:
     shows: tuple[str, ...]  # words of the storm's failures that are this bug (any of them, by release)
     test: str  # the test function whose storm catches it
     everywhere: bool = False  # every storm's verdict can see it, not only the storm made for it
+    follows: tuple[str, ...] = ()  # words of failures that follow from it once it shows (they alone show nothing)
 
     def shown_by(self, failure: str) -> bool:
         return any(words in failure for words in self.shows)
+
+    def explains(self, failure: str) -> bool:
+        """The failure is this bug's, shown or following from it (a page that never settles misses steps)."""
+        return self.shown_by(failure) or any(words in failure for words in self.follows)
 
     def affects(self, version: str) -> bool:
         return Version(self.first_bad) <= Version(version) <= Version(self.last_bad)

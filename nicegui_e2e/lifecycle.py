@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -25,6 +26,8 @@ CONSOLE_EXPECTED = (
     'net::ERR_ABORTED',  # a load cut short by the next navigation: the storm's own doing
     'WebSocket is closed before the connection is established',
 )
+ERROR_STATUS = 'the server responded with a status of'
+"""Chrome's console words for a page or resource answered with an error status."""
 SETTLE_GRACE = 5.0
 LANE_START = 30.0
 """Seconds a crowd's browsers wait for each other before storming together."""
@@ -85,7 +88,7 @@ class StormReport:
         nicegui = self.server_info.get('nicegui', '?')
         for bug in self.expected_bugs:
             detected = any(map(bug.shown_by, failures))
-            failures = [failure for failure in failures if not bug.shown_by(failure)]
+            failures = [failure for failure in failures if not (detected and bug.explains(failure))]
             if not detected:
                 failures.append(f'{bug.key} not detected although NiceGUI {nicegui} has it: {bug.what}')
         if self.expects_4304:
@@ -202,7 +205,8 @@ def settle(server: NiceGUIServer, since: float) -> Diagnostics:
 def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: str, *, count: int,
         cadence: storm.Cadence, pages: storm.Pages | None = None, server_selector: str = '',
         check: PageCheck | None = None, expect_race: bool = True, allowlist: Sequence[incident.AllowEntry] = (),
-        versions: Mapping[str, str] | None = None, seed: int = 0, prune: bool = False) -> StormReport:
+        versions: Mapping[str, str] | None = None, seed: int = 0, prune: bool = False,
+        expect_error_pages: bool = False) -> StormReport:
     """Run ``scenario`` against ``server`` in ``browser`` over ``pages`` (default: the pages the server found in
     the app) and judge it. Several browsers are a crowd: each storms at the same time with a seed of its own,
     and the storm is judged as one, with what each browser caused attributed to it. Raises
@@ -211,7 +215,9 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
 
     With ``prune``, the storm is also judged after the browsers left and NiceGUI's own prune ran over its
     clients, aged past the threshold: the server must be back where it started, with none of the storm's
-    clients and no more tasks than before (:func:`after_prune`)."""
+    clients and no more tasks than before (:func:`after_prune`). With ``expect_error_pages``, pages served with
+    an error status are shown, not failed: the app's pages answer that way by design (a release's terminal
+    error page for a page too slow to build)."""
     browsers = [browser] if isinstance(browser, Browser) else list(browser)
     pages = list(pages or server.pages())
     if not pages:
@@ -224,7 +230,8 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
     try:
         return _storm_and_judge(server, browsers, scenario, pages, server_selector, count=count, cadence=cadence,
                                 check=check, expect_race=expect_race, allowlist=allowlist,
-                                versions=versions or {}, seed=seed, prune=prune)
+                                versions=versions or {}, seed=seed, prune=prune,
+                                expect_error_pages=expect_error_pages)
     except PartDied:
         raise
     except Exception:
@@ -271,7 +278,7 @@ def _storm_all(server: NiceGUIServer, browsers: list[Browser], scenario: str, pa
 def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: str, pages: storm.Pages,
                      server_selector: str, *, count: int, cadence: storm.Cadence, check: PageCheck,
                      expect_race: bool, allowlist: Sequence[incident.AllowEntry], versions: Mapping[str, str],
-                     seed: int, prune: bool) -> StormReport:
+                     seed: int, prune: bool, expect_error_pages: bool) -> StormReport:
     for each in browsers:
         each.reset(server.base_url)
     start = mark(server)
@@ -299,7 +306,7 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
     incidents = incident.merge(incident.from_records(records), raw_incidents)
     judged = incident.judge(incidents, allowlist, versions)
     severe = [entry['message'] for entry in console if entry.get('level') == 'SEVERE']
-    unexpected = [m for m in severe if not _expected_console(m)]
+    unexpected = [m for m in severe if not _expected_console(m, expect_error_pages)]
     race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits
     stale = lingering(snapshot, result.started)
     during = [event for event in events if event['t'] <= result.ended]
@@ -321,7 +328,9 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
         console_allowed=len(severe) - len(unexpected), handshake_paths=dict(paths),
         lost_guard=server.info['lost_guard'], reconnect_timeout=snapshot.get('reconnect_timeout'),
         lanes=attribute(result, events, [c['id'] for c in stale], consoles, checks) if len(browsers) > 1 else [],
-        pruned=pruned, dropped_events=sum(1 for event in events if event['kind'] == 'event_dropped'))
+        pruned=pruned, dropped_events=sum(1 for event in events if event['kind'] == 'event_dropped'),
+        self_reloads=dict(Counter(why for why in map(self_reload, console) if why)),
+        error_pages_expected=expect_error_pages)
     return StormReport(evidence, judge_storm(evidence), result, server.info, events, console, raw, records)
 
 
@@ -368,8 +377,21 @@ def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], ta
                       looking_connected=sum(1 for c in survivors if c['looks_connected']), task_growth=growth())
 
 
-def _expected_console(message: str) -> bool:
-    return any(pattern in message for pattern in CONSOLE_EXPECTED)
+SELF_RELOAD = re.compile(r'reloading because (.+?)(?: for clientId \S*)?"?$')
+"""What NiceGUI's page logs to the console before it reloads itself, with its reason."""
+
+
+def self_reload(entry: Mapping[str, Any]) -> str:
+    """NiceGUI's reason where this console entry is its page reloading itself (a failed handshake, a connection
+    that timed out), else ''. A storm's own reloads log nothing."""
+    match = SELF_RELOAD.search(str(entry.get('message', '')))
+    return match.group(1) if match else ''
+
+
+def _expected_console(message: str, error_pages: bool = False) -> bool:
+    """Chrome's words for what a storm does on purpose; with ``error_pages``, also for a page served with an
+    error status, which the verdict then shows as expected."""
+    return any(pattern in message for pattern in CONSOLE_EXPECTED) or (error_pages and ERROR_STATUS in message)
 
 
 def attribute(result: storm.StormResult, events: Sequence[Event], leaked: Sequence[str],

@@ -374,7 +374,7 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
     def run(scenario: str, *, count: int | None = None, cadence: str | None = None,
             server: NiceGUIServer | None = None, pages: list[str] | None = None, expect_race: bool = True,
             handshake_delay_ms: int | None = None, crowd: int | None = None,
-            prune: bool | None = None) -> lifecycle.StormReport:
+            prune: bool | None = None, expect_error_pages: bool = False) -> lifecycle.StormReport:
         delay = handshake_delay_ms if handshake_delay_ms is not None else chosen.handshake_delay_ms
         size = crowd if crowd is not None else chosen.crowd
         try:
@@ -394,7 +394,8 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
                     check=check, count=count if count is not None else chosen.storm_count,
                     cadence=Cadence.parse(cadence) if cadence is not None else chosen.storm_cadence,
                     expect_race=expect_race, allowlist=nicegui_allowlist, versions=versions(),
-                    seed=request.config.stash[SEED], prune=chosen.prune if prune is None else prune)
+                    seed=request.config.stash[SEED], prune=chosen.prune if prune is None else prune,
+                    expect_error_pages=expect_error_pages)
         except StormSkipped as reason:
             pytest.skip(f'nicegui-e2e: {reason}')
         except lifecycle.PartDied as death:

@@ -248,6 +248,18 @@ def step_get(pages: Pages) -> Step:
     return step
 
 
+def step_stay(pages: Pages, timeout: float = 10.0) -> Step:
+    """(i) load a page and stay on it until its handshake is done, as a reader does, then go on: a page that
+    never gets there in ``timeout`` (it hangs, or reloads itself again and again) is a missed step."""
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        target = _cycle_target(pages, i)
+        mark_left(driver)  # the wait below must see the new document, not this one
+        driver.get(base_url + target)
+        wait_handshaken(driver, timeout)
+        return 'stay', target
+    return step
+
+
 def click_when_present(driver: Any, selector: str, timeout: float) -> None:
     """Click the first element matching the CSS ``selector`` as soon as it is in the DOM: a DOM click, with no
     wait for "clickable"."""
@@ -362,7 +374,7 @@ def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
     return step
 
 
-SCENARIOS = ('get', 'link', 'history', 'reload', 'tabs', 'location', 'server', 'early-click')
+SCENARIOS = ('get', 'link', 'history', 'reload', 'tabs', 'location', 'server', 'early-click', 'stay')
 CLICKING = ('server', 'early-click')
 """The scenarios that click the element of ``--nicegui-e2e-server-selector``, which makes the server navigate."""
 
@@ -386,7 +398,7 @@ def build_step(scenario: str, pages: Pages, *, seed: int = 0, server_selector: s
         'get': lambda: step_get(pages), 'link': lambda: step_link(pages, seed), 'history': lambda: step_history(pages),
         'reload': lambda: step_reload(pages), 'tabs': lambda: step_tabs(pages, install),
         'location': lambda: step_location(pages), 'server': lambda: step_server(pages, server_selector),
-        'early-click': lambda: step_early_click(pages, server_selector)}
+        'early-click': lambda: step_early_click(pages, server_selector), 'stay': lambda: step_stay(pages)}
     if scenario not in builders:
         raise ValueError(f'unknown storm {scenario!r}: one of {", ".join(SCENARIOS)}')
     return builders[scenario]()

@@ -76,6 +76,8 @@ class Evidence:
     lanes: list[LaneTally] = field(default_factory=list)  # a crowd's browsers; empty for a storm of one
     pruned: AfterPrune | None = None  # where the storm asked: what NiceGUI's prune left of it
     dropped_events: int = 0  # events of the browser that reached the server before their page's handshake
+    self_reloads: Mapping[str, int] = field(default_factory=dict)  # NiceGUI's reason -> pages it reloaded for it
+    error_pages_expected: bool = False  # the storm's pages answer with an error page by design (a terminal 500)
 
     @property
     def crowd(self) -> int:
@@ -141,6 +143,13 @@ def judge_storm(e: Evidence) -> Verdict:
     if e.dropped_events:
         failures.append(f'{e.dropped_events} event(s) of the browser (clicks, input) reached the server before '
                         "their page's handshake, and NiceGUI dropped them: their handlers never ran")
+    _browser_side(e, failures, notes)
+    notes.extend(lane.line() for lane in e.lanes)
+    return Verdict(failures, notes + _context(e))
+
+
+def _browser_side(e: Evidence, failures: list[str], notes: list[str]) -> None:
+    """What the browser met: the last page, its console, the steps it could take and the pages it was served."""
     if not e.page_works:
         failures.append(f'the last page does not work: {e.page_problem}')
     if e.console_severe:
@@ -148,12 +157,15 @@ def judge_storm(e: Evidence) -> Verdict:
                         + by_browser(e.lanes, lambda lane: lane.console_severe))
     if e.missed:
         failures.append(f'the storm could not take its steps ({len(e.missed)} missed): {e.missed[-1]}')
+    if e.self_reloads:
+        failures.append(f'{sum(e.self_reloads.values())} page(s) reloaded by themselves, NiceGUI saying why: '
+                        + ', '.join(f'{why} x{count}' for why, count in sorted(e.self_reloads.items())))
     if e.error_pages:
-        failures.append(f'{sum(e.error_pages.values())} page load(s) got an error page: '
-                        + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items()))
-                        + by_browser(e.lanes, lambda lane: lane.error_pages))
-    notes.extend(lane.line() for lane in e.lanes)
-    return Verdict(failures, notes + _context(e))
+        expected = ', as this storm expects' if e.error_pages_expected else ''
+        (notes if e.error_pages_expected else failures).append(
+            f'{sum(e.error_pages.values())} page load(s) got an error page{expected}: '
+            + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items()))
+            + by_browser(e.lanes, lambda lane: lane.error_pages))
 
 
 def _after_prune(p: AfterPrune) -> list[str]:

@@ -216,3 +216,35 @@ def test_events_dropped_on_a_release_with_4753_fail_only_the_storm_made_for_it()
     assert StormSummary.of(shown_on_2_11).shown == [shown_on_2_11.verdict.failures[0]]
     assert report('2.11.0', 'test_clicks_during_the_handshake_reach_their_handlers').problems() == []
     assert report('2.18.0').problems() == shown_on_2_11.verdict.failures
+
+
+def captured_console(name):
+    import json
+    from pathlib import Path
+    path = Path(__file__).parent / 'data' / name
+    return [json.loads(line) for line in path.read_text(encoding='utf-8').splitlines()]
+
+
+def test_a_page_that_reloads_itself_is_read_from_the_console_nicegui_left():
+    """NiceGUI's own words before it reloads a page: in Chrome's log (the console captured on 3.13.0 from a page
+    slower than its response_timeout) and as a console event carries them (text only)."""
+    from nicegui_e2e.lifecycle import self_reload
+    captured = captured_console('nicegui-3.13.0-slow-build.console.jsonl')
+    assert {self_reload(entry) for entry in captured} == {'implicit handshake failed'}
+    assert self_reload({'message': 'reloading because handshake failed for clientId 0b5d'}) == 'handshake failed'
+    assert self_reload({'message': 'reloading because connection timed out'}) == 'connection timed out'
+    assert self_reload({'message': 'net::ERR_ABORTED'}) == ''
+    failures = judge_storm(evidence(self_reloads={'implicit handshake failed': 28})).failures
+    assert failures == ['28 page(s) reloaded by themselves, NiceGUI saying why: implicit handshake failed x28']
+
+
+def test_error_pages_a_storm_expects_are_shown_not_failed():
+    """3.14.0 answers a page slower than its response_timeout with a terminal 500 (console captured there)."""
+    from nicegui_e2e.lifecycle import _expected_console
+    severe = [entry['message'] for entry in captured_console('nicegui-3.14.0-slow-build.console.jsonl')]
+    assert severe and all(_expected_console(m, error_pages=True) for m in severe)
+    assert not any(_expected_console(m) for m in severe)
+    expected = judge_storm(evidence(error_pages={'/slow answered 500': 3}, error_pages_expected=True))
+    assert expected.passed
+    assert '3 page load(s) got an error page, as this storm expects: /slow answered 500 x3' in expected.notes
+
