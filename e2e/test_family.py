@@ -80,3 +80,13 @@ def test_a_late_handshake_leaves_no_client_behind(nicegui_storm, nicegui_server_
     server = family_server(nicegui_server_factory, server_handshake_delay_ms=150)
     report = nicegui_storm('get', count=15, server=server, handshake_delay_ms=1, prune=True)
     expect_the_release_bugs(report, request)
+
+
+def test_a_page_slower_than_its_response_timeout_settles(nicegui_storm, nicegui_server_factory, request):
+    """#6126 (3.0.0 to 3.13.0): a page slower to build than its response_timeout is served for a client NiceGUI
+    already deleted, so it reloads itself without end. Each page is loaded and stayed on as a reader does: it must
+    settle. 3.14.0 settles it on a terminal error page that says why (status 500), which this storm expects."""
+    server = family_server(nicegui_server_factory, 'apps/slow_build.py')
+    report = nicegui_storm('stay', count=3, server=server, pages=['/slow'], handshake_delay_ms=0, expect_race=False,
+                           expect_error_pages=True)
+    expect_the_release_bugs(report, request)

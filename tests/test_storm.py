@@ -248,3 +248,16 @@ def test_error_pages_a_storm_expects_are_shown_not_failed():
     assert expected.passed
     assert '3 page load(s) got an error page, as this storm expects: /slow answered 500 x3' in expected.notes
 
+
+def test_a_reload_loop_is_6126_on_3_13_0_with_what_follows_from_it_and_a_failure_on_3_14_0():
+    """What the stay storm showed on 3.13.0: the page never settles, so steps are missed and the last page does
+    not work; those follow from #6126 where it shows, and fail the storm where it does not."""
+    test = 'test_a_page_slower_than_its_response_timeout_settles'
+    missed = dict(missed=['step 0: WaitTimeout: waited 10 s for the page to finish its handshake'],
+                  page_works=False, page_problem='WaitTimeout: waited 10 s for the page to finish its handshake')
+    looping = evidence(self_reloads={'implicit handshake failed': 61}, **missed)
+    assert corpus_report(looping, '3.13.0', test).problems() == []
+    assert len(corpus_report(looping, '3.14.0', test).problems()) == 3
+    hanging = corpus_report(evidence(**missed), '3.13.0', test).problems()
+    assert hanging[-1].startswith('#6126 not detected although NiceGUI 3.13.0 has it')
+    assert len(hanging) == 3  # a page that only hangs is not #6126: its own failures stay
