@@ -184,7 +184,8 @@ def main() -> None:
     if settings.disconnect_fix == 'bug' and tracks:
         legacy_route = disconnect.dispatch_by_query(core.sio.get_environ, Client.instances)
     instrument(ledger, client_cls=Client, sio=core.sio, nicegui_module=nicegui_module,
-               handshake_delay=settings.handshake_delay, tracks_sockets=tracks, disconnect_route=legacy_route)
+               handshake_delay=settings.handshake_delay, disconnect_delay=settings.disconnect_delay,
+               tracks_sockets=tracks, disconnect_route=legacy_route)
 
     endpoint = diagnostics_endpoint(ledger, client_cls=Client, sio=core.sio, core=core)
     core.app.add_api_route(DIAGNOSTICS_PATH, endpoint,

@@ -63,8 +63,9 @@ def _positional_arity(func: Callable[..., Any]) -> int:
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
 
 
-def _instrument_client(ledger: Ledger, client_cls: Any) -> None:
-    """Record each page a client is made for, its HTTP status, and its deletion."""
+def _instrument_client(ledger: Ledger, client_cls: Any, sio: Any) -> None:
+    """Record each page a client is made for, its HTTP status, and its deletion, with the sockets its page
+    still had connected then: a client deleted under a live page leaves that page dead (#4253)."""
     original_init = client_cls.__init__
     original_delete = client_cls.delete
 
@@ -76,7 +77,7 @@ def _instrument_client(ledger: Ledger, client_cls: Any) -> None:
 
     @functools.wraps(original_delete)
     def delete(self: Any) -> None:
-        ledger.record('deleted', client=self.id)
+        ledger.record('deleted', client=self.id, live=_live_sockets(sio, self.id))
         original_delete(self)
 
     original_build_response = client_cls.build_response
@@ -120,14 +121,16 @@ def _ping_handler(instances: dict[str, Any], sio: Any) -> Callable[[str, dict[st
 # ``client_cls`` is NiceGUI's ``Client`` class of whichever release is installed; it is patched at runtime, so it
 # is typed as ``Any`` at this boundary, as ``sio`` and ``nicegui_module`` are.
 def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any,
-               handshake_delay: float, tracks_sockets: bool,
+               handshake_delay: float, tracks_sockets: bool, disconnect_delay: float = 0.0,
                disconnect_route: Callable[..., Any] | None = None) -> None:
     """Wrap the client class and the socket.io handlers so that each lifecycle step lands in the ledger.
 
     ``disconnect_route`` replaces NiceGUI's own disconnect dispatch (the negative control's older route).
+    ``disconnect_delay`` holds each disconnect back before NiceGUI hears of it: a server that notices a dropped
+    connection only when its ping times out, after the page already came back on a new socket.
     """
     instances: dict[str, Any] = client_cls.instances
-    _instrument_client(ledger, client_cls)
+    _instrument_client(ledger, client_cls, sio)
 
     handlers = sio.handlers['/']
     original_connect = handlers.get('connect')  # 2.x registers none
@@ -182,10 +185,19 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
     handlers['connect'] = on_connect
     handlers['handshake'] = on_handshake
     handlers['event'] = on_event
-    handlers['disconnect'] = on_disconnect
+    handlers['disconnect'] = _late(on_disconnect, disconnect_delay) if disconnect_delay > 0 else on_disconnect
     handlers[PING_EVENT] = _ping_handler(instances, sio)
     if getattr(nicegui_module, '_on_handshake', None) is original_handshake:
         nicegui_module._on_handshake = on_handshake  # 3.x calls it directly for the implicit handshake
+
+
+def _late(handler: Callable[..., Any], delay: float) -> Callable[..., Awaitable[Any]]:
+    """``handler``, called ``delay`` seconds after the event: the fault of a late disconnect."""
+    async def late(sid: str, *rest: Any) -> Any:
+        await asyncio.sleep(delay)
+        result = handler(sid, *rest)
+        return await result if inspect.isawaitable(result) else result
+    return late
 
 
 async def _watched(result: Awaitable[Any], ledger: Ledger, sid: str, lane: int) -> Any:

@@ -29,6 +29,8 @@ CONSOLE_EXPECTED = (
 ERROR_STATUS = 'the server responded with a status of'
 """Chrome's console words for a page or resource answered with an error status."""
 SETTLE_GRACE = 5.0
+DROP_GRACE = 1.0
+"""Seconds a drop storm stays on a reconnected page beyond the server's late disconnect and reconnect timeout."""
 LANE_START = 30.0
 """Seconds a crowd's browsers wait for each other before storming together."""
 STEP_DEADLINE = 11.0
@@ -158,27 +160,38 @@ window.socket.emit(arguments[1], {client_id: window.clientId, nonce: arguments[0
 """Ask the server, over the page's own socket, to run JavaScript in this page through NiceGUI and answer."""
 
 
+class NoRoundTrip(Exception):
+    """The server answered the page's ping, but could not reach the page back."""
+
+
+def round_trip(driver: Any, timeout: float = 10.0) -> None:
+    """Prove the open page works, on any app: the server's answer to a ping over the page's own socket comes
+    back after NiceGUI ran JavaScript in the page (the server process is ours; the app adds nothing)."""
+    nonce = random.randrange(1, 1 << 30)
+    driver.execute_script(PING, nonce, PING_EVENT)
+    answer = wait_for(lambda: driver.execute_script('return window.__niceguiE2E.ping'), timeout=timeout,
+                      what="the server's answer to the page's ping")
+    if not answer.get('ok'):
+        raise NoRoundTrip(f"the server's round trip failed: {answer.get('why')}")
+    wait_for(lambda: driver.execute_script('return window.__niceguiE2E.pong') == nonce, timeout=timeout,
+             what="the effect of the server's JavaScript in the page")
+
+
 def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float = 10.0) -> tuple[bool, str]:
-    """Open a page and prove it works, on any app: the handshake finishes, and the server's answer to a ping
-    comes back after NiceGUI ran JavaScript in the page (the server process is ours; the app adds nothing)."""
+    """Open a page and prove it works: the handshake finishes, and the :func:`round_trip` comes back."""
     driver = browser.driver
     try:
         driver.get(base_url + check.path)
         storm.wait_handshaken(driver, timeout)
-        nonce = random.randrange(1, 1 << 30)
-        driver.execute_script(PING, nonce, PING_EVENT)
-        answer = wait_for(lambda: driver.execute_script('return window.__niceguiE2E.ping'), timeout=timeout,
-                          what="the server's answer to the page check's ping")
-        if not answer.get('ok'):
-            return False, f"the server's round trip failed: {answer.get('why')}"
-        wait_for(lambda: driver.execute_script('return window.__niceguiE2E.pong') == nonce, timeout=timeout,
-                 what="the effect of the server's JavaScript in the page")
+        round_trip(driver, timeout)
         if check.selector:
             storm.click_when_present(driver, check.selector, timeout)
         if check.text:
             wait_for(lambda: check.text in driver.execute_script('return document.body.innerText'),
                      timeout=timeout, what=f'{check.text!r} on the page')
         return True, ''
+    except NoRoundTrip as failed:
+        return False, str(failed)
     except Exception as error:  # pylint: disable=broad-except
         return False, f'{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}'
 
@@ -246,13 +259,17 @@ def _storm_all(server: NiceGUIServer, browsers: list[Browser], scenario: str, pa
     """Every browser storms at once (one thread each: a WebDriver call waits on its browser, not on the GIL)."""
     # a new tab has no session storage to arm; a click on a live page would make the server navigate it
     live_share = 0.0 if scenario == 'tabs' or scenario in storm.CLICKING else LIVE_SHARE
+    hold = 0.0
+    if scenario == 'drop':  # past the moment the server acts on a dropped socket's end, late where told to be
+        reconnect_timeout = server.diagnostics(since=1 << 30).get('reconnect_timeout') or 3.0
+        hold = server.options.disconnect_delay + float(reconnect_timeout) + DROP_GRACE
     results: list[storm.StormResult | None] = [None] * len(browsers)
     together = threading.Barrier(len(browsers))
 
     def lane(n: int) -> None:
         each = browsers[n]
         step = storm.build_step(scenario, pages, seed=seed + n, server_selector=server_selector,
-                                install=each.install_in_new_tab)
+                                install=each.install_in_new_tab, hold=hold, answers=round_trip)
         together.wait(timeout=LANE_START)
         results[n] = storm.run_storm(each.driver, server.base_url, scenario, step, count=count, cadence=cadence,
                                      seed=seed + n, live_share=live_share,
@@ -330,6 +347,7 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
         lanes=attribute(result, events, [c['id'] for c in stale], consoles, checks) if len(browsers) > 1 else [],
         pruned=pruned, dropped_events=sum(1 for event in events if event['kind'] == 'event_dropped'),
         self_reloads=dict(Counter(why for why in map(self_reload, console) if why)),
+        deleted_live=sum(1 for event in events if event['kind'] == 'deleted' and event.get('live')),
         error_pages_expected=expect_error_pages)
     return StormReport(evidence, judge_storm(evidence), result, server.info, events, console, raw, records)
 

@@ -244,7 +244,7 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
 
     def factory(app: str | Path | None = None, *, app_dir: Path | None = None, disconnect_fix: Mode | None = None,
                 server_handshake_delay_ms: int | None = None, reconnect_timeout: float | None = None,
-                ) -> NiceGUIServer:
+                server_disconnect_delay_ms: int = 0) -> NiceGUIServer:
         path, module, attribute = app_target(pytestconfig, app or _configured_app(pytestconfig, chosen), app_dir)
         options = ServerOptions(
             app=path, module=module, attribute=attribute,
@@ -252,9 +252,10 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
             disconnect_fix=disconnect_fix or chosen.disconnect_fix,
             handshake_delay=(server_handshake_delay_ms if server_handshake_delay_ms is not None
                              else chosen.server_handshake_delay_ms) / 1000,
+            disconnect_delay=server_disconnect_delay_ms / 1000,
             reconnect_timeout=reconnect_timeout if reconnect_timeout is not None else chosen.reconnect_timeout)
         key = (options.app, attribute, options.host, options.address, options.disconnect_fix, options.handshake_delay,
-               options.reconnect_timeout)
+               options.disconnect_delay, options.reconnect_timeout)
         if key in broken:
             pytest.fail(f'nicegui-e2e: {broken[key]} (as for an earlier test)', pytrace=False)
         server = servers.get(key)

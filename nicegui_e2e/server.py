@@ -40,6 +40,7 @@ class ServerOptions:
     port: int = 0
     disconnect_fix: Mode = 'on'
     handshake_delay: float = 0.0
+    disconnect_delay: float = 0.0
     reconnect_timeout: float | None = None
     ready_path: str = ''  # '' means the first page the app registers
     module: str = ''  # 'pkg.web' with attribute 'api': the app is ``pkg.web:api``, an ASGI app using ui.run_with
@@ -88,7 +89,8 @@ class NiceGUIServer:
         settings = BootSettings(
             app=str(self.options.app.resolve()), run_dir=str(self.run_dir.resolve()), host=self.options.host,
             port=self.options.port, disconnect_fix=self.options.disconnect_fix,
-            handshake_delay=self.options.handshake_delay, reconnect_timeout=self.options.reconnect_timeout,
+            handshake_delay=self.options.handshake_delay, disconnect_delay=self.options.disconnect_delay,
+            reconnect_timeout=self.options.reconnect_timeout,
             parent=os.getpid(), module=self.options.module, attribute=self.options.attribute)
         # NiceGUI switches to its own test mode when it sees pytest's variables; this server is a real one
         env = {key: value for key, value in os.environ.items() if not key.startswith('PYTEST_')}

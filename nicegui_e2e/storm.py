@@ -260,6 +260,62 @@ def step_stay(pages: Pages, timeout: float = 10.0) -> Step:
     return step
 
 
+DROP_TRANSPORT = '''
+const engine = window.socket && window.socket.io.engine;
+const ws = engine && engine.transport && engine.transport.ws;
+if (!ws) return false;
+ws.close();
+return true;
+'''
+"""Close the page's WebSocket under socket.io, as a network change does: socket.io takes it for a lost
+transport and reconnects on a new socket, with the page's same client id."""
+
+
+def acks(driver: Any) -> int:
+    """Handshakes this document finished, its reconnects' included."""
+    return int(driver.execute_script('const s = window.__niceguiE2E; return s ? s.acks : 0'))
+
+
+CAME_BACK = '''
+const s = window.__niceguiE2E;
+if (!s || !s.dropped) return 'reloaded';
+return s.acks > arguments[0] ? 'reconnected' : null;
+'''
+"""How the page whose connection was dropped came back: on a new socket, or as a new document."""
+
+
+class LostPage(RuntimeError):
+    """A page did not come through the drop of its connection: it reloaded itself, or no longer answers."""
+
+
+def step_drop(pages: Pages, hold: float, answers: Callable[[Any], object], timeout: float = 10.0) -> Step:
+    """(j) load a page, wait for its handshake, drop its connection and wait until it reconnected and
+    handshook again; then stay ``hold`` seconds, a reader on the page while the server acts on the old socket's
+    end, and ``answers`` must prove the page still works. A page that came back as a new document reloaded
+    itself: the user's state on it is gone."""
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        target = _cycle_target(pages, i)
+        mark_left(driver)
+        driver.get(base_url + target)
+        wait_handshaken(driver, timeout)
+        before = acks(driver)
+        mark_left(driver, 'dropped')  # names this document: one that replaces it has no such flag
+        if not driver.execute_script(DROP_TRANSPORT):
+            raise RuntimeError('the page has no WebSocket to drop (its socket runs on long polling)')
+        came_back = wait_for(lambda: driver.execute_script(CAME_BACK, before), timeout=timeout,
+                             what='the page to reconnect and handshake again')
+        if came_back == 'reloaded':
+            raise LostPage('the page did not come through its reconnect: it reloaded itself')
+        time.sleep(hold)  # the reader's stay: a page killed by a late disconnect shows nothing to wait for
+        try:
+            answers(driver)
+        except Exception as error:  # pylint: disable=broad-except
+            raise LostPage('the page did not come through its reconnect: it no longer answers '
+                           f'({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""})') from None
+        return 'drop', target
+    return step
+
+
 def click_when_present(driver: Any, selector: str, timeout: float) -> None:
     """Click the first element matching the CSS ``selector`` as soon as it is in the DOM: a DOM click, with no
     wait for "clickable"."""
@@ -374,7 +430,7 @@ def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
     return step
 
 
-SCENARIOS = ('get', 'link', 'history', 'reload', 'tabs', 'location', 'server', 'early-click', 'stay')
+SCENARIOS = ('get', 'link', 'history', 'reload', 'tabs', 'location', 'server', 'early-click', 'stay', 'drop')
 CLICKING = ('server', 'early-click')
 """The scenarios that click the element of ``--nicegui-e2e-server-selector``, which makes the server navigate."""
 
@@ -391,14 +447,16 @@ def require(scenario: str, server_selector: str) -> None:
 
 
 def build_step(scenario: str, pages: Pages, *, seed: int = 0, server_selector: str = '',
-               install: Callable[[Any], object] | None = None) -> Step:
-    """The step function of ``scenario`` over ``pages``."""
+               install: Callable[[Any], object] | None = None, hold: float = 0.0,
+               answers: Callable[[Any], object] = lambda driver: None) -> Step:
+    """The step function of ``scenario`` over ``pages``; ``hold`` and ``answers`` are the drop storm's."""
     require(scenario, server_selector)
     builders: dict[str, Callable[[], Step]] = {
         'get': lambda: step_get(pages), 'link': lambda: step_link(pages, seed), 'history': lambda: step_history(pages),
         'reload': lambda: step_reload(pages), 'tabs': lambda: step_tabs(pages, install),
         'location': lambda: step_location(pages), 'server': lambda: step_server(pages, server_selector),
-        'early-click': lambda: step_early_click(pages, server_selector), 'stay': lambda: step_stay(pages)}
+        'early-click': lambda: step_early_click(pages, server_selector), 'stay': lambda: step_stay(pages),
+        'drop': lambda: step_drop(pages, hold, answers)}
     if scenario not in builders:
         raise ValueError(f'unknown storm {scenario!r}: one of {", ".join(SCENARIOS)}')
     return builders[scenario]()

@@ -77,6 +77,7 @@ class Evidence:
     pruned: AfterPrune | None = None  # where the storm asked: what NiceGUI's prune left of it
     dropped_events: int = 0  # events of the browser that reached the server before their page's handshake
     self_reloads: Mapping[str, int] = field(default_factory=dict)  # NiceGUI's reason -> pages it reloaded for it
+    deleted_live: int = 0  # clients NiceGUI deleted while their page still had a socket connected
     error_pages_expected: bool = False  # the storm's pages answer with an error page by design (a terminal 500)
 
     @property
@@ -135,14 +136,7 @@ def judge_storm(e: Evidence) -> Verdict:
     elif e.race_hits == 0:
         message = 'the race was never hit: this storm proves nothing about #4304'
         (failures if e.expect_race else notes).append(message)
-    if e.leaked_clients or e.dead_mappings:
-        failures.append(f'leaked {e.leaked_clients} client(s) and {e.dead_mappings} socket mapping(s) '
-                        f'after the reconnect timeout' + by_browser(e.lanes, lambda lane: lane.leaked))
-    if e.pruned is not None:
-        failures.extend(_after_prune(e.pruned))
-    if e.dropped_events:
-        failures.append(f'{e.dropped_events} event(s) of the browser (clicks, input) reached the server before '
-                        "their page's handshake, and NiceGUI dropped them: their handlers never ran")
+    failures.extend(_clients(e))
     _browser_side(e, failures, notes)
     notes.extend(lane.line() for lane in e.lanes)
     return Verdict(failures, notes + _context(e))
@@ -166,6 +160,23 @@ def _browser_side(e: Evidence, failures: list[str], notes: list[str]) -> None:
             f'{sum(e.error_pages.values())} page load(s) got an error page{expected}: '
             + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items()))
             + by_browser(e.lanes, lambda lane: lane.error_pages))
+
+
+def _clients(e: Evidence) -> list[str]:
+    """What the server did with the storm's clients: kept too long, deleted too soon, deaf to their events."""
+    found = []
+    if e.leaked_clients or e.dead_mappings:
+        found.append(f'leaked {e.leaked_clients} client(s) and {e.dead_mappings} socket mapping(s) '
+                     f'after the reconnect timeout' + by_browser(e.lanes, lambda lane: lane.leaked))
+    if e.pruned is not None:
+        found.extend(_after_prune(e.pruned))
+    if e.deleted_live:
+        found.append(f'{e.deleted_live} client(s) deleted while their page was still connected: such a page stays '
+                     'on screen, dead (a click does nothing, nothing reloads it)')
+    if e.dropped_events:
+        found.append(f'{e.dropped_events} event(s) of the browser (clicks, input) reached the server before '
+                     "their page's handshake, and NiceGUI dropped them: their handlers never ran")
+    return found
 
 
 def _after_prune(p: AfterPrune) -> list[str]:

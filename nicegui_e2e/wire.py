@@ -47,6 +47,7 @@ class BootSettings:
     port: int = 0
     disconnect_fix: Mode = 'on'
     handshake_delay: float = 0.0
+    disconnect_delay: float = 0.0  # the fault: the server notices a socket's end late, as after a ping timeout
     reconnect_timeout: Optional[float] = None
     parent: int = 0  # the controller's pid: the server ends itself when its parent is no longer this process
     module: str = ''  # with ``attribute``: an app mounted on its own ASGI app (ui.run_with), imported as a module
@@ -103,6 +104,7 @@ class Event(TypedDict, total=False):
     connected: bool
     lane: int  # connect, disconnect, disconnect_error: the browser of a crowd the socket came from
     error: str  # disconnect_error: the exception NiceGUI's disconnect handler raised
+    live: int  # deleted: the client's sockets still connected then; a page that is open and now dead
 
 
 class Diagnostics(TypedDict):

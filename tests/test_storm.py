@@ -69,6 +69,7 @@ def test_each_detector_fails_the_storm():
         '/nope answered 404 x2': evidence(error_pages={'/nope answered 404': 2}),
         'lost its #4304 guard': evidence(lost_guard=True),
         "before their page's handshake": evidence(dropped_events=15),  # the early-click storm on 2.17.0
+        'deleted while their page was still connected': evidence(deleted_live=3),  # the drop storm on 2.10.1
     }
     for word, e in cases.items():
         assert any(word in failure for failure in judge_storm(e).failures), word
@@ -261,3 +262,4 @@ def test_a_reload_loop_is_6126_on_3_13_0_with_what_follows_from_it_and_a_failure
     hanging = corpus_report(evidence(**missed), '3.13.0', test).problems()
     assert hanging[-1].startswith('#6126 not detected although NiceGUI 3.13.0 has it')
     assert len(hanging) == 3  # a page that only hangs is not #6126: its own failures stay
+
