@@ -90,3 +90,13 @@ def test_a_page_slower_than_its_response_timeout_settles(nicegui_storm, nicegui_
     report = nicegui_storm('stay', count=3, server=server, pages=['/slow'], handshake_delay_ms=0, expect_race=False,
                            expect_error_pages=True)
     expect_the_release_bugs(report, request)
+
+
+def test_a_page_keeps_working_after_its_connection_drops(nicegui_storm, nicegui_server_factory, request):
+    """A page whose connection drops comes back on a new socket at once, while the server notices the old
+    socket's end only later (a ping timeout: here the suite's server holds each disconnect back 3 s). To 2.10.1
+    NiceGUI then deletes the client the page came back to (#4253); from 2.24.0 to 3.16.0 it takes the client's
+    tab id, and the page stays on screen, frozen (upstream PR #6237). Either way the page no longer answers."""
+    server = family_server(nicegui_server_factory, server_disconnect_delay_ms=3000)
+    report = nicegui_storm('drop', count=3, server=server, handshake_delay_ms=0, expect_race=False)
+    expect_the_release_bugs(report, request)

@@ -68,6 +68,16 @@ KNOWN: tuple[KnownBug, ...] = (
                                'deletes it, and its outbox and a waiting task run on',
              '2.11.0', '3.17.1', '3.18.0', ("outlived NiceGUI's prune", 'left after the storm and the prune'),
              'test_a_late_handshake_leaves_no_client_behind'),
+    KnownBug('#4253', 'a page whose connection drops comes back on a new socket, and the old socket\'s late '
+                      'disconnect then deletes the client it came back to: the page stays on screen, dead',
+             '2.0.0', '2.10.1', '2.11.0', ('deleted while their page was still connected',),
+             'test_a_page_keeps_working_after_its_connection_drops', follows=('could not take its steps',)),
+    KnownBug('#6237', "a page's old socket, reaped by the server after the page came back on a new one, takes the "
+                      "client's tab id with it: NiceGUI then drops the page's events and stops sending to it, and the "
+                      'page stays frozen until reloaded by hand (upstream PR #6237; 3.0 to 3.11 may instead reload '
+                      'the page silently on its reconnect, upstream #6018, which the same storm shows)',
+             '2.24.0', '3.16.0', '3.17.0', ('did not come through its reconnect',),
+             'test_a_page_keeps_working_after_its_connection_drops', follows=('could not take its steps',)),
     KnownBug('#6126', 'an async page that takes longer to build than its response_timeout is answered with the page '
                       'of a client already deleted: its handshake fails and it reloads itself for as long as the user '
                       'waits', '3.0.0', '3.13.0', '3.14.0', ('reloaded by themselves',),

@@ -263,3 +263,23 @@ def test_a_reload_loop_is_6126_on_3_13_0_with_what_follows_from_it_and_a_failure
     assert hanging[-1].startswith('#6126 not detected although NiceGUI 3.13.0 has it')
     assert len(hanging) == 3  # a page that only hangs is not #6126: its own failures stay
 
+
+def test_a_dropped_connection_is_4253_up_to_2_10_1_and_6237_from_2_24_0_to_3_16_0():
+    """What the drop storm showed: 2.10.1 deleted the client each page came back to (the server's ledger saw it
+    deleted with a socket still connected); 2.24.2 to 3.16.0 kept it but no longer answered the page (the words
+    of the storm on 2.24.2). Each release's bug explains the missed steps; 2.18.0 and 3.17.0 must show neither."""
+    test = 'test_a_page_keeps_working_after_its_connection_drops'
+    lost = ("step 2: LostPage: the page did not come through its reconnect: it no longer answers (NoRoundTrip: the "
+            "server's round trip failed: NiceGUI did not run JavaScript in the page: TimeoutError: JavaScript did "
+            'not respond within 5.0 s)')
+    deleted = evidence(deleted_live=3, missed=[lost.replace('NiceGUI did not run JavaScript in the page: '
+                                                            'TimeoutError: JavaScript did not respond within 5.0 s',
+                                                            'the server has no client for this page')])
+    frozen = evidence(missed=[lost])
+    assert 'deleted while their page was still connected' in judge_storm(deleted).failures[0]
+    assert corpus_report(deleted, '2.10.1', test).problems() == []
+    assert corpus_report(frozen, '2.24.2', test).problems() == []
+    assert corpus_report(frozen, '3.16.0', test).problems() == []
+    assert corpus_report(frozen, '2.10.1', test).problems()[-1].startswith('#4253 not detected')
+    for fixed in ('2.18.0', '3.17.0'):
+        assert corpus_report(frozen, fixed, test).problems() == judge_storm(frozen).failures
