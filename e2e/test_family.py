@@ -22,11 +22,15 @@ ENTER_ROOM_FAILURES = ('*@socketio.base_manager:basic_enter_room', 'KeyError@soc
 ENTER_ROOM = [AllowEntry(signature, "the handshake of a socket that already left fails in enter_room: "
                                     "test_fault_injection's finding; this module judges what it leaves behind")
               for signature in ENTER_ROOM_FAILURES]
+SLOW_PAGE = AllowEntry('TimeoutError@nicegui.page:decorated',
+                       "2.x answers a page slower than its response_timeout with a 500 and logs 'Response not "
+                       "ready' as an ERROR, by design; the slow-page storm is there for 3.x's reload loop (#6126)",
+                       nicegui='<3')
 
 
 @pytest.fixture
 def nicegui_allowlist(nicegui_allowlist):
-    return [*nicegui_allowlist, *ENTER_ROOM]
+    return [*nicegui_allowlist, *ENTER_ROOM, SLOW_PAGE]
 
 
 def expect_the_release_bugs(report, request):
