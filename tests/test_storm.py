@@ -283,3 +283,41 @@ def test_a_dropped_connection_is_4253_up_to_2_10_1_and_6237_from_2_24_0_to_3_16_
     assert corpus_report(frozen, '2.10.1', test).problems()[-1].startswith('#4253 not detected')
     for fixed in ('2.18.0', '3.17.0'):
         assert corpus_report(frozen, fixed, test).problems() == judge_storm(frozen).failures
+
+
+class DroppingDriver(FakeDriver):
+    """A page that handshakes, has its socket dropped and comes back as ``came_back`` says."""
+
+    def __init__(self, came_back):
+        super().__init__()
+        self.came_back = came_back
+
+    def execute_script(self, script, *args):
+        from nicegui_e2e.storm import CAME_BACK, DROP_TRANSPORT
+        if script == CAME_BACK:
+            return self.came_back
+        if script == DROP_TRANSPORT:
+            return True
+        return 1 if 'acks' in script else None
+
+
+@pytest.mark.parametrize('came_back, answers_fail, outcome', [
+    ('reconnected', False, 'drop'),
+    ('reloaded', False, 'the page did not come through its reconnect: it reloaded itself'),
+    ('reconnected', True, "the page did not come through its reconnect: it no longer answers (NoRoundTrip: the "
+                          "server's round trip failed: the server has no client for this page)"),
+])
+def test_a_dropped_page_must_come_back_as_itself_and_answer(came_back, answers_fail, outcome):
+    from nicegui_e2e.lifecycle import NoRoundTrip
+    from nicegui_e2e.storm import LostPage, step_drop
+
+    def answers(driver):
+        if answers_fail:
+            raise NoRoundTrip("the server's round trip failed: the server has no client for this page")
+    step = step_drop(['/'], hold=0.0, answers=answers)
+    if outcome == 'drop':
+        assert step(DroppingDriver(came_back), 'http://x', 0) == ('drop', '/')
+    else:
+        with pytest.raises(LostPage) as lost:
+            step(DroppingDriver(came_back), 'http://x', 0)
+        assert str(lost.value) == outcome
