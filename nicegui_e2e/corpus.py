@@ -72,10 +72,11 @@ KNOWN: tuple[KnownBug, ...] = (
                       'disconnect then deletes the client it came back to: the page stays on screen, dead',
              '2.0.0', '2.10.1', '2.11.0', ('deleted while their page was still connected',),
              'test_a_page_keeps_working_after_its_connection_drops', follows=('could not take its steps',)),
-    KnownBug('stale disconnect', "a page's old socket, reaped by the server after the page came back on a new one, takes the "
-                      "client's tab id with it: NiceGUI then drops the page's events and stops sending to it, and the "
-                      'page stays frozen until reloaded by hand (upstream PR #6237; 3.0 to 3.11 may instead reload '
-                      'the page silently on its reconnect, upstream #6018, which the same storm shows)',
+    KnownBug('stale disconnect',
+             "a page's old socket, reaped by the server after the page came back on a new one, takes the client's "
+             "tab id with it: NiceGUI then drops the page's events and stops sending to it, and the page stays "
+             'frozen until reloaded by hand (upstream PR #6237; 3.0 to 3.11 may instead reload the page silently on '
+             'its reconnect, upstream #6018, which the same storm shows)',
              '2.24.0', '3.16.0', '3.17.0', ('did not come through its reconnect',),
              'test_a_page_keeps_working_after_its_connection_drops', follows=('could not take its steps',)),
     KnownBug('#6126', 'an async page that takes longer to build than its response_timeout is answered with the page '

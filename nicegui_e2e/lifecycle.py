@@ -161,7 +161,7 @@ window.socket.emit(arguments[1], {client_id: window.clientId, nonce: arguments[0
 
 
 class NoRoundTrip(Exception):
-    """The server answered the page's ping, but could not reach the page back."""
+    """The server answered the page's ping with a failure: it has no client for the page, or could not reach it."""
 
 
 def round_trip(driver: Any, timeout: float = 10.0) -> None:
