@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import devtools, processes, watchdog
 from .devtools import Preference
+from .problems import one_line
 from .storm import LIVE_FLAG
 from .waiting import wait_for
 from .wire import HELD_MARK, LANE_MARK
@@ -128,7 +129,7 @@ def resolve(explicit_driver: str | None = None, explicit_binary: str | None = No
         try:
             return DriverChoice(fetch(), binary, name, notes)
         except Exception as error:  # pylint: disable=broad-except
-            notes.append(f'{name}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}')
+            notes.append(f'{name}: {one_line(error)}')
     raise BrowserError(f'no usable chromedriver ({"; ".join(notes)}): {INSTALL_HINT}')
 
 
@@ -275,7 +276,7 @@ def launch_remote(options: BrowserOptions) -> WebDriver:
     except WebDriverException as error:
         problem = _first_line(error)
     except (OSError, HTTPError) as error:
-        problem = f'{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}'
+        problem = one_line(error)
     raise BrowserError(f'no browser session from the Grid at {options.remote_url} (remote_url): {problem}')
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol
 
+from .problems import one_line
+
 if TYPE_CHECKING:
     from selenium.webdriver.remote.remote_connection import RemoteConnection
     from selenium.webdriver.remote.webdriver import WebDriver
@@ -85,7 +87,7 @@ def open_channel(driver: WebDriver, choice: Preference, remote: bool) -> Channel
         try:
             return Bidi(driver)
         except Exception as error:  # pylint: disable=broad-except  # the websocket's errors have no common base
-            problem = f'{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}'
+            problem = one_line(error)
         raise ChannelError(f'the session offers WebDriver BiDi at {driver.capabilities["webSocketUrl"]}, which '
                            f'does not answer ({problem}): a Grid must advertise an address this machine reaches '
                            '(its --grid-url or --external-url), or use devtools cdp')

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import corpus, incident, storm
 from .browser import Browser
+from .problems import one_line
 from .server import NiceGUIServer
 from .verdict import AfterPrune, Evidence, LaneTally, Verdict, figures, judge_storm
 from .waiting import wait_at_most, wait_for
@@ -193,7 +194,7 @@ def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float
     except NoRoundTrip as failed:
         return False, str(failed)
     except Exception as error:  # pylint: disable=broad-except
-        return False, f'{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""}'
+        return False, one_line(error)
 
 
 def lingering(snapshot: Diagnostics, since: float) -> list[ClientState]:

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .problems import one_line
 from .waiting import wait_for
 
 
@@ -194,8 +195,7 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
             action, target = step(driver, base_url, i)
         except Exception as error:  # pylint: disable=broad-except
             in_a_row += 1
-            result.missed.append(f'step {i}: {type(error).__name__}: '
-                                 f'{str(error).splitlines()[0] if str(error) else ""}')
+            result.missed.append(f'step {i}: {one_line(error)}')
             live = False
             if trouble():
                 break
@@ -248,14 +248,19 @@ def step_get(pages: Pages) -> Step:
     return step
 
 
+def open_live(driver: Any, url: str, timeout: float) -> None:
+    """Load ``url`` and wait until the new document finished its handshake."""
+    mark_left(driver)  # the wait below must see the new document, not this one
+    driver.get(url)
+    wait_handshaken(driver, timeout)
+
+
 def step_stay(pages: Pages, timeout: float = 10.0) -> Step:
     """(i) load a page and stay on it until its handshake is done, as a reader does, then go on: a page that
     never gets there in ``timeout`` (it hangs, or reloads itself again and again) is a missed step."""
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         target = _cycle_target(pages, i)
-        mark_left(driver)  # the wait below must see the new document, not this one
-        driver.get(base_url + target)
-        wait_handshaken(driver, timeout)
+        open_live(driver, base_url + target, timeout)
         return 'stay', target
     return step
 
@@ -295,9 +300,7 @@ def step_drop(pages: Pages, hold: float, answers: Callable[[Any], object], timeo
     itself: the user's state on it is gone."""
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         target = _cycle_target(pages, i)
-        mark_left(driver)
-        driver.get(base_url + target)
-        wait_handshaken(driver, timeout)
+        open_live(driver, base_url + target, timeout)
         before = acks(driver)
         mark_left(driver, 'dropped')  # names this document: one that replaces it has no such flag
         if not driver.execute_script(DROP_TRANSPORT):
@@ -310,8 +313,8 @@ def step_drop(pages: Pages, hold: float, answers: Callable[[Any], object], timeo
         try:
             answers(driver)
         except Exception as error:  # pylint: disable=broad-except
-            raise LostPage('the page did not come through its reconnect: it no longer answers '
-                           f'({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ""})') from None
+            raise LostPage(f'the page did not come through its reconnect: it no longer answers ({one_line(error)})') \
+                from None
         return 'drop', target
     return step
 
