@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from packaging.version import InvalidVersion, Version
+
 from . import corpus
 from .summary import StormSummary
 
@@ -203,7 +205,17 @@ def load(folder: Path) -> list[Cell]:
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise ReportError(f'{path}: not a run report this version reads ({type(error).__name__}: {error}); '
                               'run its environment again') from None
-    return cells
+    return sorted(cells, key=release_order)
+
+
+def release_order(cell: Cell) -> tuple[bool, Version, str]:
+    """Releases down in the order they came out: the environments' names would put 3.13.0 before 3.4.1 and a
+    known bug's range would not read as one block. A cell that names no release goes last; cells of one release
+    keep their names' order."""
+    try:
+        return False, Version(cell.storms[0].nicegui if cell.storms else ''), cell.env
+    except InvalidVersion:
+        return True, Version('0'), cell.env
 
 
 def main(argv: list[str] | None = None) -> int:

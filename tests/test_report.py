@@ -109,3 +109,13 @@ def test_a_report_it_cannot_read_is_one_line(tmp_path, capsys):
     assert report.main([str(cells), '--out', str(tmp_path)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith(f'nicegui-e2e report: {cells / "old.json"}: not a run report')
+
+
+def test_releases_come_down_in_the_order_they_came_out(tmp_path):
+    """By name, py311-ng3130 would come before py311-ng341 and a cell that names no release first of all."""
+    cells = tmp_path / 'cells'
+    for env, nicegui in (('ng3130', '3.13.0'), ('ng341', '3.4.1'), ('mystery', '?'), ('newest', '3.18.0'),
+                         ('ng2110-nofix', '2.11.0'), ('ng2110-fix', '2.11.0')):
+        write_cell(cells, env, [storm(nicegui=nicegui)])
+    assert [cell.env for cell in report.load(cells)] == ['ng2110-fix', 'ng2110-nofix', 'ng341', 'ng3130', 'newest',
+                                                          'mystery']
