@@ -33,6 +33,11 @@ class Cell:
     versions: dict[str, str]
     storms: list[StormSummary]
 
+    @property
+    def nicegui(self) -> str:
+        """The NiceGUI release its storms ran on, as they recorded it ('?' for a cell without storms)."""
+        return self.storms[0].nicegui if self.storms else '?'
+
 
 def rows(cells: list[Cell]) -> list[tuple[str, ...]]:
     table: list[tuple[str, ...]] = []
@@ -66,7 +71,7 @@ def summary(cells: list[Cell]) -> list[tuple[str, ...]]:
     for cell in cells:
         verdicts = [storm.verdict for storm in cell.storms]
         hits = [storm.race_hits for storm in cell.storms if storm.race_hits is not None]
-        out.append((cell.env, cell.storms[0].nicegui if cell.storms else '?', cell.versions.get('starlette', '?'),
+        out.append((cell.env, cell.nicegui, cell.versions.get('starlette', '?'),
                     str(len(verdicts)), str(sum(v.startswith('pass') for v in verdicts)),
                     str(sum(map(on_purpose, verdicts))), str(verdicts.count('known finding (xfail)')),
                     str(verdicts.count('FAIL')), str(sum(hits)) if hits else 'n/a',
@@ -89,13 +94,13 @@ def symbol(verdict: str) -> str:
     return next((mark for start, mark in SYMBOLS if verdict.startswith(start)), '?')
 
 
-def grid(cells: list[Cell]) -> tuple[list[str], list[tuple[str, list[StormSummary | None]]]]:
+def grid(cells: list[Cell]) -> tuple[list[str], list[tuple[Cell, list[StormSummary | None]]]]:
     """Releases down, tests across: (the tests, [(the environment, its storm per test or None)])."""
     tests = list(dict.fromkeys(test_name(storm) for cell in cells for storm in cell.storms))
     out = []
     for cell in cells:
         by_test = {test_name(storm): storm for storm in cell.storms}  # a test of several storms shows its last
-        out.append((cell.env, [by_test.get(test) for test in tests]))
+        out.append((cell, [by_test.get(test) for test in tests]))
     return tests, out
 
 
@@ -134,8 +139,7 @@ def html_grid(cells: list[Cell]) -> str:
     tests, lines = grid(cells)
     head = ''.join(f'<th class="t"><div>{escape(test)}</div></th>' for test in tests)
     body = []
-    for env, storms in lines:
-        nicegui = next((storm.nicegui for storm in storms if storm), '?')
+    for cell, storms in lines:
         boxes = []
         for storm in storms:
             if storm is None:
@@ -144,7 +148,7 @@ def html_grid(cells: list[Cell]) -> str:
             detail = '\n'.join([storm.verdict, storm.line, *storm.shown, *storm.failures])
             boxes.append(f'<td class="g" style="background:{colour(storm.verdict)}" title="{escape(detail)}">'
                          f'{symbol(storm.verdict)}</td>')
-        body.append(f'<tr><th>{escape(env)}</th><td>{escape(nicegui)}</td>{"".join(boxes)}</tr>')
+        body.append(f'<tr><th>{escape(cell.env)}</th><td>{escape(cell.nicegui)}</td>{"".join(boxes)}</tr>')
     return (f'<table class="grid"><thead><tr><th>environment</th><th>NiceGUI</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 
@@ -213,7 +217,7 @@ def release_order(cell: Cell) -> tuple[bool, Version, str]:
     known bug's range would not read as one block. A cell that names no release goes last; cells of one release
     keep their names' order."""
     try:
-        return False, Version(cell.storms[0].nicegui if cell.storms else ''), cell.env
+        return False, Version(cell.nicegui), cell.env
     except InvalidVersion:
         return True, Version('0'), cell.env
 
