@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import devtools, processes, watchdog
+from . import devtools, grid, processes, watchdog
 from .devtools import Preference
 from .problems import one_line
 from .storm import LIVE_FLAG
@@ -215,6 +215,7 @@ class BrowserOptions:
     capabilities: Mapping[str, Any] = field(default_factory=dict)  # the user's, added to a remote request
     devtools: Preference = 'auto'
     lane: int = 0  # this browser's number in a crowd
+    remote_timeout: float = 60.0  # seconds a Grid may take to place a session or answer a command
 
 
 def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: Path | None) -> ChromeOptions:
@@ -266,13 +267,34 @@ def launch(options: BrowserOptions, user_data_dir: Path, log_path: Path) -> WebD
     return driver
 
 
+def asked_for(options: BrowserOptions) -> dict[str, Any]:
+    """What a remote request asks the Grid for, beyond Chrome's own options."""
+    return {'browserName': 'chrome', **options.capabilities}
+
+
+def grid_offer(options: BrowserOptions) -> grid.Offer:
+    """What the Grid of ``options`` offers now of the browser a request of ours asks for."""
+    return grid.offer(options.remote_url, str(asked_for(options)['browserName']))
+
+
 def launch_remote(options: BrowserOptions) -> WebDriver:
-    """A session on the Grid at ``options.remote_url``; a Grid that is down or has no matching node is one line."""
+    """A session on the Grid at ``options.remote_url`` within a deadline of the suite's own (``remote_timeout``),
+    which then bounds every command of the session too: a Grid queues a request it cannot place (first come,
+    first served) for minutes by default, and one whose slots never come free would keep it there for ever. A
+    request given up is cancelled by the Grid (Grid 4.27 and later end a session whose client stopped
+    listening). A Grid that is down, has no matching node or places nothing in time is one line, with what it
+    offered and what was asked."""
     from selenium import webdriver  # pylint: disable=import-outside-toplevel
     from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel
-    from urllib3.exceptions import HTTPError  # pylint: disable=import-outside-toplevel
+    from selenium.webdriver.remote.client_config import ClientConfig
+    from urllib3.exceptions import HTTPError
+    from urllib3.exceptions import TimeoutError as RequestTimeout
+    config = ClientConfig(options.remote_url, timeout=options.remote_timeout)  # type: ignore[arg-type]
     try:
-        return webdriver.Remote(options.remote_url, options=chrome_options(options, None, None))
+        return webdriver.Remote(options.remote_url, options=chrome_options(options, None, None), client_config=config)
+    except RequestTimeout:
+        asked = ', '.join(f'{name}={value}' for name, value in asked_for(options).items())
+        problem = f'none within {options.remote_timeout:g} s (remote_timeout); {grid_offer(options)}; asked for {asked}'
     except WebDriverException as error:
         problem = _first_line(error)
     except (OSError, HTTPError) as error:
@@ -301,6 +323,7 @@ class Browser:
 
     def _start(self) -> None:
         self.launches += 1
+        self.released = False
         self._driver_pid: int | None = None
         self._chrome = None
         if self.remote:
@@ -322,8 +345,9 @@ class Browser:
         self.set_handshake_delay(self.options.handshake_delay_ms)
 
     def revive(self) -> bool:
-        """Start Chrome afresh where it or its driver died (an earlier test killed it, or it crashed), so that one
-        casualty does not fail the rest of the session; True if it had to."""
+        """Start Chrome afresh where it or its driver died (an earlier test killed it, or it crashed), or where its
+        remote session went back to the Grid, so that one casualty does not fail the rest of the session; True if
+        it had to. Raises :class:`BrowserError` where no browser can be had."""
         if not self.trouble():
             return False
         self.quit()
@@ -342,9 +366,17 @@ class Browser:
         return f'{self.driver.capabilities.get("browserName", "chrome")} ' \
                f'{self.driver.capabilities.get("browserVersion", "")} {place}, {self.channel.name}'
 
+    def release(self) -> None:
+        """Give a remote session back to the Grid, for another xdist worker to use; the next storm starts a new
+        one (:meth:`revive`)."""
+        self.quit()
+        self.released = True
+
     def trouble(self) -> str:
         """'' while chromedriver and Chrome run (a remote session: while it answers); else one line saying which
         of them died and how."""
+        if self.released:
+            return f'the browser session went back to the Grid at {self.options.remote_url}'
         if self._driver_pid is None:
             return self._remote_trouble()
         end = processes.describe_end(self._driver_pid, self.driver.service.process.poll())  # type: ignore[attr-defined]

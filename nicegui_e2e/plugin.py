@@ -24,7 +24,7 @@ from typing import Any, Callable
 import pytest
 
 from . import incident, lifecycle, settings, timeline
-from .browser import Browser, BrowserError, BrowserOptions
+from .browser import Browser, BrowserError, BrowserOptions, grid_offer
 from .collector import StormCollector, versions
 from .disconnect import UPSTREAM_GUARD_SINCE, should_have_guard
 from .server import NiceGUIServer, ServerError, ServerOptions
@@ -290,17 +290,20 @@ def nicegui_chrome_arguments() -> list[str]:
     return []
 
 
-def _start_browser(chosen: Settings, arguments: list[str], tmp_path_factory: pytest.TempPathFactory,
-                   lane: int = 0) -> Browser:
-    """A browser as the settings ask for it; one that cannot be had fails the test in one line."""
-    options = BrowserOptions(driver=chosen.chromedriver or None, binary=chosen.chrome_binary or None,
-                             headed=chosen.headed, arguments=tuple(arguments), remote_url=chosen.remote_url,
-                             capabilities=chosen.remote_capabilities, devtools=chosen.devtools, lane=lane)
-    started: list[Browser] = []
-    problem = _attempt(lambda: started.append(Browser(options, tmp_path_factory.mktemp('chrome'))), BrowserError)
+def _browser_options(chosen: Settings, arguments: list[str], lane: int = 0) -> BrowserOptions:
+    return BrowserOptions(driver=chosen.chromedriver or None, binary=chosen.chrome_binary or None,
+                          headed=chosen.headed, arguments=tuple(arguments), remote_url=chosen.remote_url,
+                          capabilities=chosen.remote_capabilities, devtools=chosen.devtools, lane=lane,
+                          remote_timeout=chosen.remote_timeout)
+
+
+def _failing_in_one_line(action: Callable[[], Any]) -> Any:
+    """What ``action`` returns; a browser that cannot be had fails the test in one line."""
+    done: list[Any] = []
+    problem = _attempt(lambda: done.append(action()), BrowserError)
     if problem:
         pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
-    return started[0]
+    return done[0]
 
 
 @pytest.fixture(scope='session')
@@ -308,36 +311,73 @@ def nicegui_browser(nicegui_e2e_settings: Settings, nicegui_chrome_arguments: li
                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     """One headless Chrome per session (per xdist worker), local or on the Grid named by ``remote_url``. It holds
     no handshake back unless a storm asks, and a storm starts it from a clean state: one blank tab, no cookies,
-    no local or session storage."""
+    no local or session storage. A remote one goes back to the Grid after a test where the Grid has no session
+    free (:class:`CrowdBrowsers`), and the next storm asks for a new one."""
     _teardown_on_sigterm()
-    browser = _start_browser(nicegui_e2e_settings, nicegui_chrome_arguments, tmp_path_factory)
+    options = _browser_options(nicegui_e2e_settings, nicegui_chrome_arguments)
+    browser = _failing_in_one_line(lambda: Browser(options, tmp_path_factory.mktemp('chrome')))
     try:
         yield browser
     finally:
         browser.quit()
 
 
-CrowdBrowsers = Callable[[int], list[Browser]]
+class CrowdBrowsers:
+    """Browsers for one test's crowds: ``nicegui_browser`` first, the others started when a crowd first needs them
+    and ended with the test.
+
+    On a Grid, a crowd asks only for the sessions the Grid reports free, so it never queues behind the browsers
+    that other xdist workers hold; it may get fewer than it asked for (:attr:`shortfall` says why), and at the end
+    of the test the worker's own browser goes back to the Grid where no session is free, so that no other worker
+    waits for it longer than one test."""
+
+    def __init__(self, first: Browser, make: Callable[[int], Browser]) -> None:
+        self.first = first
+        self.make = make  # starts the browser of a lane
+        self.others: list[Browser] = []
+        self.shortfall = ''  # why the last crowd got fewer browsers than it asked for
+
+    def __call__(self, n: int) -> list[Browser]:
+        _failing_in_one_line(self.first.revive)  # before the others, or they could take its place on the Grid
+        self.shortfall = ''
+        wanted = n - 1 - len(self.others)
+        if wanted > 0 and self.first.remote:
+            offered = grid_offer(self.first.options)
+            if offered.free is not None and offered.free < wanted:
+                self.shortfall = f'the Grid at {self.first.options.remote_url}: {offered}'
+                wanted = offered.free
+        for _ in range(max(wanted, 0)):
+            if not self.first.remote:
+                self.others.append(_failing_in_one_line(lambda: self.make(len(self.others) + 1)))
+                continue
+            try:
+                self.others.append(self.make(len(self.others) + 1))
+            except BrowserError as error:  # another worker took the session meanwhile: storm with fewer
+                self.shortfall = str(error)
+                break
+        return [self.first, *self.others[:n - 1]]
+
+    def end(self) -> None:
+        for browser in self.others:
+            browser.quit()
+        self.others.clear()
+        if self.first.remote and not self.first.released and grid_offer(self.first.options).free == 0:
+            self.first.release()
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture
 def nicegui_crowd_browsers(nicegui_browser: Browser, nicegui_e2e_settings: Settings,
                            nicegui_chrome_arguments: list[str],
                            tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrowdBrowsers]:
-    """``take(n)``: ``n`` browsers for a crowd, ``nicegui_browser`` first; the others start when a crowd first
-    needs them and are kept for the session."""
-    others: list[Browser] = []
-
-    def take(n: int) -> list[Browser]:
-        while len(others) < n - 1:
-            others.append(_start_browser(nicegui_e2e_settings, nicegui_chrome_arguments, tmp_path_factory,
-                                         lane=len(others) + 1))
-        return [nicegui_browser, *others[:n - 1]]
+    """``take(n)``: up to ``n`` browsers for a crowd, ``nicegui_browser`` first (see :class:`CrowdBrowsers`)."""
+    def make(lane: int) -> Browser:
+        return Browser(_browser_options(nicegui_e2e_settings, nicegui_chrome_arguments, lane),
+                       tmp_path_factory.mktemp('chrome'))
+    take = CrowdBrowsers(nicegui_browser, make)
     try:
         yield take
     finally:
-        for browser in others:
-            browser.quit()
+        take.end()
 
 
 @pytest.fixture(scope='session')
@@ -386,6 +426,9 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
         chosen_pages = pages or (list(pages_marker.args) if pages_marker else None) or list(chosen.pages) or None
         check = lifecycle.PageCheck(selector=chosen.check_selector, text=chosen.check_text)
         browsers = nicegui_crowd_browsers(size)
+        if size > 1 and len(browsers) < 2:
+            pytest.skip(f'nicegui-e2e: a crowd needs two browsers or more and could have one: '
+                        f'{nicegui_crowd_browsers.shortfall}')
         try:
             with ExitStack() as delays:
                 for browser in browsers:
@@ -399,10 +442,15 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
                     expect_error_pages=expect_error_pages)
         except StormSkipped as reason:
             pytest.skip(f'nicegui-e2e: {reason}')
+        except BrowserError as error:
+            pytest.fail(f'nicegui-e2e: {error}', pytrace=False)
         except lifecycle.PartDied as death:
             folder = _artifact_folder(request.node)
             _write_casualty(folder, str(death), target, browsers[0])
             pytest.fail(f'nicegui-e2e: {death} (what was collected: {folder})', pytrace=False)
+        if len(browsers) < size:
+            report.verdict.notes.append(f'a crowd of {len(browsers)} of the {size} browsers asked for: '
+                                        f'{nicegui_crowd_browsers.shortfall}')
         reports.append(report)
         return report
     return run

@@ -97,6 +97,17 @@ def _seconds(text: str) -> float | None:
     return seconds
 
 
+def _deadline(text: str) -> float:
+    """Seconds, fractions allowed, more than 0: a deadline that cannot be switched off."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ValueError('wants seconds, a number above 0')
+    return seconds
+
+
 def _url(text: str) -> str:
     """A WebDriver server's address, such as a Selenium Grid's ``http://127.0.0.1:4444``; empty means "no
     Grid: a local Chrome"."""
@@ -163,6 +174,9 @@ SPECS: tuple[Spec, ...] = (
                        'http://127.0.0.1:4444 (default: a local Chrome)', '', _url),
     Spec('remote_capabilities', 'JSON object of capabilities added to every remote browser\'s request', '',
          _capabilities),
+    Spec('remote_timeout', 'seconds the Grid may take to place a browser session, or to answer a command of '
+                           'one; past it the test fails or its crowd storms with fewer browsers, in one line',
+         '60', _deadline),
     Spec('devtools', 'how the suite reaches inside the browser: auto (CDP for a local Chrome, WebDriver BiDi '
                      'where a remote session offers it, else CDP through the Grid), bidi or cdp', 'auto',
          preference),
@@ -198,6 +212,7 @@ class Settings:
     server_address: str = ''
     remote_url: str = ''
     remote_capabilities: Mapping[str, Any] = field(default_factory=dict)
+    remote_timeout: float = 60.0
     devtools: Preference = 'auto'
     chromedriver: str = ''
     chrome_binary: str = ''

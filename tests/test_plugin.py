@@ -58,7 +58,7 @@ def nicegui_server_factory():
 
 @pytest.fixture(scope='session')
 def nicegui_browser():
-    return SimpleNamespace(handshake_delay=lambda ms: nullcontext(),
+    return SimpleNamespace(handshake_delay=lambda ms: nullcontext(), revive=lambda: False, remote=False,
                            screenshot=lambda path: path.write_bytes(b'png') or True)
 '''
 
