@@ -24,6 +24,7 @@ from .disconnect import connect_query
 from .wire import HELD_MARK, LANE_MARK, PING_EVENT, PRUNE_AGE, ClientState, Diagnostics, Event, HandshakePath, Pruned
 
 race_log = logging.getLogger('nicegui_e2e.race')
+prune_log = logging.getLogger('nicegui_e2e.prune')
 LOOPBACK = {'127.0.0.1', '::1', 'localhost'}
 
 
@@ -275,6 +276,7 @@ def prune_endpoint(client_cls: Any) -> Callable[[Request, float], Awaitable[JSON
             if not getattr(client, 'shared', False) and (getattr(client, 'created', 0) or 0) >= since:
                 client.created -= PRUNE_AGE
                 aged += 1
+        prune_log.info('prune: %d client(s) of the storm aged past the threshold', aged)
         prune_once = getattr(client_cls, 'prune_instances', None)
         how = 'tick'
         if callable(prune_once) and not inspect.iscoroutinefunction(prune_once):  # before 2.24: the endless loop

