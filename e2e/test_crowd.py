@@ -18,11 +18,11 @@ def server(nicegui_server_factory, request):
 @pytest.mark.storm
 def test_a_crowd_storms_one_server_and_each_browser_hits_the_race(nicegui_storm, server):
     report = nicegui_storm('get', count=10, crowd=CROWD, server=server)
-    lanes = report.evidence.lanes
-    assert [lane.browser for lane in lanes] == list(range(1, CROWD + 1))
+    lanes = report.evidence.lanes  # fewer than asked where a Grid has fewer sessions free (the notes say why)
+    assert [lane.browser for lane in lanes] == list(range(1, len(lanes) + 1)) and len(lanes) >= 2
     assert all(lane.navigations == 10 and lane.race_hits > 0 for lane in lanes), report.verdict.notes
     assert sum(lane.race_hits for lane in lanes) == report.evidence.race_hits
-    assert report.line.startswith(f'crowd of {CROWD}: get')
+    assert report.line.startswith(f'crowd of {len(lanes)}: get')
     report.check()
 
 
