@@ -36,8 +36,6 @@ LANE_START = 30.0
 """Seconds a crowd's browsers wait for each other before storming together."""
 STEP_DEADLINE = 11.0
 """Seconds one step of a storm may take at most (its waits' deadline, plus a second of slack)."""
-LIVE_SHARE = 0.25
-"""The share of pages a storm leaves after their handshake, so that the app's own handlers run too."""
 
 
 @dataclass
@@ -216,14 +214,14 @@ def settle(server: NiceGUIServer, since: float) -> Diagnostics:
     return last['snapshot']
 
 
-def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: str, *, count: int,
-        cadence: storm.Cadence, pages: storm.Pages | None = None, server_selector: str = '',
-        check: PageCheck | None = None, expect_race: bool = True, allowlist: Sequence[incident.AllowEntry] = (),
+def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: str | storm.StormKind, *,
+        count: int, cadence: storm.Cadence, pages: storm.Pages | None = None, server_selector: str = '',
+        check: PageCheck | None = None, expect_race: bool | None = None, allowlist: Sequence[incident.AllowEntry] = (),
         versions: Mapping[str, str] | None = None, seed: int = 0, prune: bool = False,
         expect_error_pages: bool = False) -> StormReport:
-    """Run ``scenario`` against ``server`` in ``browser`` over ``pages`` (default: the pages the server found in
-    the app) and judge it. Several browsers are a crowd: each storms at the same time with a seed of its own,
-    and the storm is judged as one, with what each browser caused attributed to it. Raises
+    """Run ``scenario`` (a storm kind or its name) against ``server`` in ``browser`` over ``pages`` (default: the
+    pages the server found in the app) and judge it. Several browsers are a crowd: each storms at the same time
+    with a seed of its own, and the storm is judged as one, with what each browser caused attributed to it. Raises
     :class:`storm.StormSkipped` where the scenario cannot run as configured, and :class:`PartDied` where the
     server, Chrome or its driver died or hangs, instead of a wall of tracebacks.
 
@@ -231,19 +229,20 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
     clients, aged past the threshold: the server must be back where it started, with none of the storm's
     clients and no more tasks than before (:func:`after_prune`). With ``expect_error_pages``, pages served with
     an error status are shown, not failed: the app's pages answer that way by design (a release's terminal
-    error page for a page too slow to build)."""
+    error page for a page too slow to build). ``expect_race`` defaults to the storm kind's."""
     browsers = [browser] if isinstance(browser, Browser) else list(browser)
     pages = list(pages or server.pages())
     if not pages:
         raise storm.StormSkipped(f'{server.options.app.name} registers no page a storm can visit (routes with path '
                                  'parameters need concrete instances: --nicegui-e2e-pages /orders/1)')
-    storm.require(scenario, server_selector)
+    kind = storm.require(scenario, server_selector)
     for each in browsers:
         each.revive()
     check = replace(check or PageCheck(), path=(check.path if check and check.path else pages[0]))
     try:
-        return _storm_and_judge(server, browsers, scenario, pages, server_selector, count=count, cadence=cadence,
-                                check=check, expect_race=expect_race, allowlist=allowlist,
+        return _storm_and_judge(server, browsers, kind, pages, server_selector, count=count, cadence=cadence,
+                                check=check, expect_race=kind.expect_race if expect_race is None else expect_race,
+                                allowlist=allowlist,
                                 versions=versions or {}, seed=seed, prune=prune,
                                 expect_error_pages=expect_error_pages)
     except PartDied:
@@ -255,25 +254,23 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
         raise
 
 
-def _storm_all(server: NiceGUIServer, browsers: list[Browser], scenario: str, pages: storm.Pages,
+def _storm_all(server: NiceGUIServer, browsers: list[Browser], kind: storm.StormKind, pages: storm.Pages,
                server_selector: str, *, count: int, cadence: storm.Cadence, seed: int) -> storm.StormResult:
     """Every browser storms at once (one thread each: a WebDriver call waits on its browser, not on the GIL)."""
-    # a new tab has no session storage to arm; a click on a live page would make the server navigate it
-    live_share = 0.0 if scenario == 'tabs' or scenario in storm.CLICKING else LIVE_SHARE
-    hold = 0.0
-    if scenario == 'drop':  # past the moment the server acts on a dropped socket's end, late where told to be
-        reconnect_timeout = server.diagnostics(since=1 << 30).get('reconnect_timeout') or 3.0
-        hold = server.options.disconnect_delay + float(reconnect_timeout) + DROP_GRACE
+    # past the moment the server acts on a dropped socket's end, late where told to be
+    reconnect_timeout = server.diagnostics(since=1 << 30).get('reconnect_timeout') or 3.0
+    hold = server.options.disconnect_delay + float(reconnect_timeout) + DROP_GRACE
     results: list[storm.StormResult | None] = [None] * len(browsers)
     together = threading.Barrier(len(browsers))
 
     def lane(n: int) -> None:
         each = browsers[n]
-        step = storm.build_step(scenario, pages, seed=seed + n, server_selector=server_selector,
-                                install=each.install_in_new_tab, hold=hold, answers=round_trip)
+        step = storm.build_step(kind, storm.StepContext(pages, seed=seed + n, server_selector=server_selector,
+                                                        install=each.install_in_new_tab, hold=hold,
+                                                        answers=round_trip))
         together.wait(timeout=LANE_START)
-        results[n] = storm.run_storm(each.driver, server.base_url, scenario, step, count=count, cadence=cadence,
-                                     seed=seed + n, live_share=live_share,
+        results[n] = storm.run_storm(each.driver, server.base_url, kind.name, step, count=count, cadence=cadence,
+                                     seed=seed + n, live_share=kind.live_share,
                                      trouble=lambda: trouble(server, *browsers))
     if len(browsers) == 1:
         lane(0)
@@ -293,14 +290,14 @@ def _storm_all(server: NiceGUIServer, browsers: list[Browser], scenario: str, pa
     return done[0] if len(done) == 1 else storm.StormResult.crowd(done)
 
 
-def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: str, pages: storm.Pages,
+def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], kind: storm.StormKind, pages: storm.Pages,
                      server_selector: str, *, count: int, cadence: storm.Cadence, check: PageCheck,
                      expect_race: bool, allowlist: Sequence[incident.AllowEntry], versions: Mapping[str, str],
                      seed: int, prune: bool, expect_error_pages: bool) -> StormReport:
     for each in browsers:
         each.reset(server.base_url)
     start = mark(server)
-    result = _storm_all(server, browsers, scenario, pages, server_selector, count=count, cadence=cadence, seed=seed)
+    result = _storm_all(server, browsers, kind, pages, server_selector, count=count, cadence=cadence, seed=seed)
     casualty = trouble(server, *browsers)
     if casualty:
         raise PartDied(casualty)
@@ -334,7 +331,7 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
     failed_checks = [f'browser {n + 1}: {problem}' if len(browsers) > 1 else problem
                      for n, (works, problem) in enumerate(checks) if not works]
     evidence = Evidence(
-        scenario=scenario, cadence=str(cadence), navigations=len(result.navigations),
+        scenario=kind.name, cadence=str(cadence), navigations=len(result.navigations),
         departures=result.departures, live_departures=result.live_departures, missed=result.missed,
         error_pages=dict(errors),
         seconds=result.seconds, race_hits=race_hits, expect_race=expect_race,

@@ -29,7 +29,7 @@ from .collector import StormCollector, versions
 from .disconnect import UPSTREAM_GUARD_SINCE, should_have_guard
 from .server import NiceGUIServer, ServerError, ServerOptions
 from .settings import Settings
-from .storm import Cadence, StormSkipped
+from .storm import Cadence, StormKind, StormSkipped
 from .storm import require as storm_require
 from .summary import PROPERTY, StormSummary
 from .wire import Mode
@@ -363,7 +363,11 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
                   nicegui_server_factory: ServerFactory, nicegui_crowd_browsers: CrowdBrowsers,
                   nicegui_allowlist: list[incident.AllowEntry]) -> StormRunner:
     """Run a storm and get its judged report. Its verdict is enforced when the test ends, whether or not the
-    test called ``report.check()``; the report also lands in the summary and, on failure, in the artefacts."""
+    test called ``report.check()``; the report also lands in the summary and, on failure, in the artefacts.
+
+    The storm is a kind's name (``'get'``) or a :class:`~nicegui_e2e.storm.StormKind` of the test's own; where
+    ``expect_race`` and ``handshake_delay_ms`` are not given, the kind says whether the race must be hit and
+    whether the browser holds handshakes back (by the ``handshake_delay_ms`` setting)."""
     chosen = nicegui_e2e_settings
     reports: list[lifecycle.StormReport] = []  # this attempt's: a rerun starts afresh
     request.node.stash[STORMS] = reports
@@ -372,16 +376,17 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
     app_marker = request.node.get_closest_marker('nicegui_e2e_app')
     pages_marker = request.node.get_closest_marker('nicegui_e2e_pages')
 
-    def run(scenario: str, *, count: int | None = None, cadence: str | None = None,
-            server: NiceGUIServer | None = None, pages: list[str] | None = None, expect_race: bool = True,
+    def run(scenario: str | StormKind, *, count: int | None = None, cadence: str | None = None,
+            server: NiceGUIServer | None = None, pages: list[str] | None = None, expect_race: bool | None = None,
             handshake_delay_ms: int | None = None, crowd: int | None = None,
             prune: bool | None = None, expect_error_pages: bool = False) -> lifecycle.StormReport:
-        delay = handshake_delay_ms if handshake_delay_ms is not None else chosen.handshake_delay_ms
         size = crowd if crowd is not None else chosen.crowd
         try:
-            storm_require(scenario, chosen.server_selector)
+            kind = storm_require(scenario, chosen.server_selector)
         except StormSkipped as reason:
             pytest.skip(f'nicegui-e2e: {reason}')
+        delay = handshake_delay_ms if handshake_delay_ms is not None else \
+            chosen.handshake_delay_ms if kind.holds_back else 0
         target = server or nicegui_server_factory(*app_marker.args if app_marker else ())
         chosen_pages = pages or (list(pages_marker.args) if pages_marker else None) or list(chosen.pages) or None
         check = lifecycle.PageCheck(selector=chosen.check_selector, text=chosen.check_text)
