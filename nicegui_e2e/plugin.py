@@ -239,8 +239,8 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
     """Servers by configuration, started on first use and kept for the session (one set per xdist worker)."""
     _teardown_on_sigterm()
     chosen = nicegui_e2e_settings
-    servers: dict[tuple[Any, ...], NiceGUIServer] = {}
-    broken: dict[tuple[Any, ...], str] = {}  # a server that could not start fails every later test at once
+    servers: dict[ServerOptions, NiceGUIServer] = {}
+    broken: dict[ServerOptions, str] = {}  # a server that could not start fails every later test at once
 
     def factory(app: str | Path | None = None, *, app_dir: Path | None = None, disconnect_fix: Mode | None = None,
                 server_handshake_delay_ms: int | None = None, reconnect_timeout: float | None = None,
@@ -254,11 +254,9 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
                              else chosen.server_handshake_delay_ms) / 1000,
             disconnect_delay=server_disconnect_delay_ms / 1000,
             reconnect_timeout=reconnect_timeout if reconnect_timeout is not None else chosen.reconnect_timeout)
-        key = (options.app, attribute, options.host, options.address, options.disconnect_fix, options.handshake_delay,
-               options.disconnect_delay, options.reconnect_timeout)
-        if key in broken:
-            pytest.fail(f'nicegui-e2e: {broken[key]} (as for an earlier test)', pytrace=False)
-        server = servers.get(key)
+        if options in broken:
+            pytest.fail(f'nicegui-e2e: {broken[options]} (as for an earlier test)', pytrace=False)
+        server = servers.get(options)
         if server is None or not server.running:
             if server is not None:
                 server.stop()
@@ -267,9 +265,9 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
             if problem and not options.app.is_file():
                 problem += f'; name the app with {settings.flag("app")} or the ini key {settings.ini("app")}'
             if problem:
-                broken[key] = problem
+                broken[options] = problem
                 pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
-            servers[key] = server
+            servers[options] = server
         return server
     try:
         yield factory
