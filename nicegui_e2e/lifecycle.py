@@ -5,30 +5,22 @@ flow is one call here; every wait has a deadline.
 """
 from __future__ import annotations
 
-import bisect
 import random
-import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import corpus, incident, storm
 from .browser import Browser
+from .evidence import Collected, gather, lingering
 from .problems import one_line
 from .server import NiceGUIServer
-from .verdict import AfterPrune, Evidence, LaneTally, Verdict, figures, judge_storm
+from .verdict import AfterPrune, Evidence, Verdict, figures, judge_storm
 from .waiting import wait_at_most, wait_for
 from .wire import PING_EVENT, ClientState, Diagnostics, Event, ServerInfo
 
-CONSOLE_EXPECTED = (
-    'net::ERR_ABORTED',  # a load cut short by the next navigation: the storm's own doing
-    'WebSocket is closed before the connection is established',
-)
-ERROR_STATUS = 'the server responded with a status of'
-"""Chrome's console words for a page or resource answered with an error status."""
 SETTLE_GRACE = 5.0
 DROP_GRACE = 1.0
 """Seconds a drop storm stays on a reconnected page beyond the server's late disconnect and reconnect timeout."""
@@ -195,12 +187,6 @@ def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float
         return False, one_line(error)
 
 
-def lingering(snapshot: Diagnostics, since: float) -> list[ClientState]:
-    """Clients from this storm that handshook, have no live socket, and are still there."""
-    return [c for c in snapshot['clients']
-            if not c['shared'] and c['handshook'] and c['live_sockets'] == 0 and (c['created'] or 0) >= since]
-
-
 def settle(server: NiceGUIServer, since: float) -> Diagnostics:
     """Wait until the storm's clients are gone, at most the reconnect timeout plus a grace."""
     first = server.diagnostics(since=1 << 30)
@@ -310,44 +296,18 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], kind: storm
         for each in browsers:
             each.reset(server.base_url)
     snapshot = settle(server, result.started)
-    console = [dict(entry, browser=n + 1) if len(browsers) > 1 else entry
-               for n, entries in enumerate(consoles) for entry in entries]
     events = server.diagnostics(since=start.events)['events']
     pruned = after_prune(server, result.started, events, start.tasks) if prune else None
     # read after the prune: what the server logs while it deletes the storm's clients is the storm's too
-    raw = server.stdout()[start.stdout:] + server.stderr()[start.stderr:]
-    records = server.records()[start.records:]
-    raw_incidents = incident.parse_tracebacks(raw)
-    incidents = incident.merge(incident.from_records(records), raw_incidents)
-    judged = incident.judge(incidents, allowlist, versions)
-    severe = [entry['message'] for entry in console if entry.get('level') == 'SEVERE']
-    unexpected = [m for m in severe if not _expected_console(m, expect_error_pages)]
-    race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits
-    stale = lingering(snapshot, result.started)
-    during = [event for event in events if event['t'] <= result.ended]
-    paths: Counter[str] = Counter(event.get('handshake', 'explicit') for event in during if event['kind'] == 'connect')
-    errors: Counter[str] = Counter(f'{event.get("path")} answered {event["status"]}' for event in during
-                                   if event['kind'] == 'response' and event.get('status', 200) >= 400)
-    failed_checks = [f'browser {n + 1}: {problem}' if len(browsers) > 1 else problem
-                     for n, (works, problem) in enumerate(checks) if not works]
-    evidence = Evidence(
-        scenario=kind.name, cadence=str(cadence), navigations=len(result.navigations),
-        departures=result.departures, live_departures=result.live_departures, missed=result.missed,
-        error_pages=dict(errors),
-        seconds=result.seconds, race_hits=race_hits, expect_race=expect_race,
-        keyerrors_raw=sum(i.is_4304 for i in raw_incidents), judged=judged,
-        leaked_clients=len(stale), dead_mappings=snapshot['dead_mappings'],
-        unconnected=sum(1 for c in snapshot['clients'] if not c['shared'] and not c['handshook']
-                        and (c['created'] or 0) >= result.started),
-        page_works=not failed_checks, page_problem='; '.join(failed_checks), console_severe=unexpected,
-        console_allowed=len(severe) - len(unexpected), handshake_paths=dict(paths),
-        lost_guard=server.info['lost_guard'], reconnect_timeout=snapshot.get('reconnect_timeout'),
-        lanes=attribute(result, events, [c['id'] for c in stale], consoles, checks) if len(browsers) > 1 else [],
-        pruned=pruned, dropped_events=sum(1 for event in events if event['kind'] == 'event_dropped'),
-        self_reloads=dict(Counter(why for why in map(self_reload, console) if why)),
-        deleted_live=sum(1 for event in events if event['kind'] == 'deleted' and event.get('live')),
-        error_pages_expected=expect_error_pages)
-    return StormReport(evidence, judge_storm(evidence), result, server.info, events, console, raw, records)
+    collected = Collected(
+        result=result, cadence=str(cadence), events=events, snapshot=snapshot, race_hits_before=start.race_hits,
+        raw_log=server.stdout()[start.stdout:] + server.stderr()[start.stderr:],
+        records=server.records()[start.records:],
+        consoles=consoles, checks=checks, lost_guard=server.info['lost_guard'], pruned=pruned)
+    evidence = gather(collected, expect_race=expect_race, allowlist=allowlist, versions=versions,
+                      expect_error_pages=expect_error_pages)
+    return StormReport(evidence, judge_storm(evidence), result, server.info, events, collected.console,
+                       collected.raw_log, collected.records)
 
 
 TRANSPORT_TASKS = ('AsyncSocket.', 'AsyncServer.', 'WSProtocol.', 'WebSocketProtocol.', 'H11Protocol.',
@@ -391,47 +351,3 @@ def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], ta
     wait_at_most(lambda: not growth(), timeout=wind_down, interval=0.5)
     return AfterPrune(how=how, clients=len(survivors),
                       looking_connected=sum(1 for c in survivors if c['looks_connected']), task_growth=growth())
-
-
-SELF_RELOAD = re.compile(r'reloading because (.+?)(?: for clientId \S*)?"?$')
-"""What NiceGUI's page logs to the console before it reloads itself, with its reason."""
-
-
-def self_reload(entry: Mapping[str, Any]) -> str:
-    """NiceGUI's reason where this console entry is its page reloading itself (a failed handshake, a connection
-    that timed out), else ''. A storm's own reloads log nothing."""
-    match = SELF_RELOAD.search(str(entry.get('message', '')))
-    return match.group(1) if match else ''
-
-
-def _expected_console(message: str, error_pages: bool = False) -> bool:
-    """Chrome's words for what a storm does on purpose; with ``error_pages``, also for a page served with an
-    error status, which the verdict then shows as expected."""
-    return any(pattern in message for pattern in CONSOLE_EXPECTED) or (error_pages and ERROR_STATUS in message)
-
-
-def attribute(result: storm.StormResult, events: Sequence[Event], leaked: Sequence[str],
-              consoles: Sequence[Sequence[Mapping[str, Any]]], checks: Sequence[tuple[bool, str]]) -> list[LaneTally]:
-    """What each browser of a crowd did and caused, from the server's events: a socket names its browser when it
-    connects, and each error of the disconnect handler is tied to the departure that caused it: the browser's
-    last navigation before the disconnect, or 0 for the page check's, which leaves the storm's last page."""
-    lane_of_client = {event.get('client'): event.get('lane', 0) for event in events if event['kind'] == 'connect'}
-    tallies = []
-    for n, lane in enumerate(result.lanes):
-        mine = [event for event in events if event.get('lane', -1) == n]
-        starts = [nav.t for nav in lane.navigations]
-        caused = [bisect.bisect_right(starts, event['t']) if event['t'] <= lane.ended else 0
-                  for event in mine if event['kind'] == 'disconnect_error']
-        tallies.append(LaneTally(
-            browser=n + 1, navigations=len(lane.navigations), departures=lane.departures,
-            live_departures=lane.live_departures,
-            race_hits=sum(1 for e in mine if e['kind'] == 'disconnect' and e.get('mapped') is False
-                          and not e.get('error_page')),
-            handler_errors=caused,
-            error_pages=sum(1 for e in events if e['kind'] == 'response' and e.get('status', 200) >= 400
-                            and lane_of_client.get(e.get('client')) == n),
-            leaked=sum(1 for client in leaked if lane_of_client.get(client) == n),
-            console_severe=sum(1 for entry in consoles[n]
-                               if entry.get('level') == 'SEVERE' and not _expected_console(str(entry['message']))),
-            missed=len(lane.missed), page_works=checks[n][0]))
-    return tallies

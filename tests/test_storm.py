@@ -262,7 +262,7 @@ def captured_console(name):
 def test_a_page_that_reloads_itself_is_read_from_the_console_nicegui_left():
     """NiceGUI's own words before it reloads a page: in Chrome's log (the console captured on 3.13.0 from a page
     slower than its response_timeout) and as a console event carries them (text only)."""
-    from nicegui_e2e.lifecycle import self_reload
+    from nicegui_e2e.evidence import self_reload
     captured = captured_console('nicegui-3.13.0-slow-build.console.jsonl')
     assert {self_reload(entry) for entry in captured} == {'implicit handshake failed'}
     assert self_reload({'message': 'reloading because handshake failed for clientId 0b5d'}) == 'handshake failed'
@@ -274,7 +274,7 @@ def test_a_page_that_reloads_itself_is_read_from_the_console_nicegui_left():
 
 def test_error_pages_a_storm_expects_are_shown_not_failed():
     """3.14.0 answers a page slower than its response_timeout with a terminal 500 (console captured there)."""
-    from nicegui_e2e.lifecycle import _expected_console
+    from nicegui_e2e.evidence import _expected_console
     severe = [entry['message'] for entry in captured_console('nicegui-3.14.0-slow-build.console.jsonl')]
     assert severe and all(_expected_console(m, error_pages=True) for m in severe)
     assert not any(_expected_console(m) for m in severe)
