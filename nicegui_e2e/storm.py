@@ -76,7 +76,6 @@ class Navigation:
     t: float
     action: str
     target: str
-    pause: float
     lane: int = 0  # the browser of a crowd that took the step
 
 
@@ -203,7 +202,7 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
         in_a_row = 0
         result.live_departures += i > 0 and live
         live = next_live
-        result.navigations.append(Navigation(t, action, target, pause))
+        result.navigations.append(Navigation(t, action, target))
         if pause > 0:
             time.sleep(pause)  # the cadence itself: a deliberate pause between steps, not a synchronisation
     if cadence.mode == 'connect' and result.navigations and in_a_row == 0:

@@ -9,7 +9,7 @@ from nicegui_e2e.verdict import LaneTally, judge_storm
 
 def lane(started, steps, missed=()):
     result = StormResult('get', 'connect', started=started, ended=started + steps + 0.5, missed=list(missed))
-    result.navigations = [Navigation(started + i, 'get', '/a', 0) for i in range(steps)]
+    result.navigations = [Navigation(started + i, 'get', '/a') for i in range(steps)]
     return result
 
 

@@ -21,7 +21,7 @@ def snapshot(clients=(), race_hits=7, dead_mappings=0):
 
 def storm(started=10.0, steps=4):
     result = StormResult('get', 'connect', started=started, ended=started + steps, last_page_open=True)
-    result.navigations = [Navigation(started + i, 'get', '/', 0) for i in range(steps)]
+    result.navigations = [Navigation(started + i, 'get', '/') for i in range(steps)]
     return result
 
 
