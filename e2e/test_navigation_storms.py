@@ -9,6 +9,5 @@ from nicegui_e2e.suite import (  # noqa: F401  # collected here, as pytest colle
     test_a_crowd_keeps_the_lifecycle_intact,
     test_detector_fires_without_the_fix,
     test_natural_timing_is_a_lottery,
-    test_server_started_navigation,
     test_storm_leaves_the_lifecycle_intact,
 )

@@ -359,13 +359,6 @@ class Browser:
         """chromedriver's process id and Chrome's (None where Chrome could not be found, or runs on a Grid)."""
         return self._driver_pid, self._chrome.pid if self._chrome is not None else None
 
-    @property
-    def where(self) -> str:
-        """Which browser this is, for the storm line and the artefacts."""
-        place = f'on the Grid at {self.options.remote_url}' if self.remote else 'local'
-        return f'{self.driver.capabilities.get("browserName", "chrome")} ' \
-               f'{self.driver.capabilities.get("browserVersion", "")} {place}, {self.channel.name}'
-
     def release(self) -> None:
         """Give a remote session back to the Grid, for another xdist worker to use; the next storm starts a new
         one (:meth:`revive`)."""

@@ -5,30 +5,22 @@ flow is one call here; every wait has a deadline.
 """
 from __future__ import annotations
 
-import bisect
 import random
-import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import corpus, incident, storm
 from .browser import Browser
+from .evidence import Collected, gather, lingering
 from .problems import one_line
 from .server import NiceGUIServer
-from .verdict import AfterPrune, Evidence, LaneTally, Verdict, figures, judge_storm
+from .verdict import AfterPrune, Evidence, Verdict, figures, judge_storm
 from .waiting import wait_at_most, wait_for
 from .wire import PING_EVENT, ClientState, Diagnostics, Event, ServerInfo
 
-CONSOLE_EXPECTED = (
-    'net::ERR_ABORTED',  # a load cut short by the next navigation: the storm's own doing
-    'WebSocket is closed before the connection is established',
-)
-ERROR_STATUS = 'the server responded with a status of'
-"""Chrome's console words for a page or resource answered with an error status."""
 SETTLE_GRACE = 5.0
 DROP_GRACE = 1.0
 """Seconds a drop storm stays on a reconnected page beyond the server's late disconnect and reconnect timeout."""
@@ -36,8 +28,6 @@ LANE_START = 30.0
 """Seconds a crowd's browsers wait for each other before storming together."""
 STEP_DEADLINE = 11.0
 """Seconds one step of a storm may take at most (its waits' deadline, plus a second of slack)."""
-LIVE_SHARE = 0.25
-"""The share of pages a storm leaves after their handshake, so that the app's own handlers run too."""
 
 
 @dataclass
@@ -197,12 +187,6 @@ def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float
         return False, one_line(error)
 
 
-def lingering(snapshot: Diagnostics, since: float) -> list[ClientState]:
-    """Clients from this storm that handshook, have no live socket, and are still there."""
-    return [c for c in snapshot['clients']
-            if not c['shared'] and c['handshook'] and c['live_sockets'] == 0 and (c['created'] or 0) >= since]
-
-
 def settle(server: NiceGUIServer, since: float) -> Diagnostics:
     """Wait until the storm's clients are gone, at most the reconnect timeout plus a grace."""
     first = server.diagnostics(since=1 << 30)
@@ -216,14 +200,14 @@ def settle(server: NiceGUIServer, since: float) -> Diagnostics:
     return last['snapshot']
 
 
-def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: str, *, count: int,
-        cadence: storm.Cadence, pages: storm.Pages | None = None, server_selector: str = '',
-        check: PageCheck | None = None, expect_race: bool = True, allowlist: Sequence[incident.AllowEntry] = (),
+def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: str | storm.StormKind, *,
+        count: int, cadence: storm.Cadence, pages: storm.Pages | None = None, server_selector: str = '',
+        check: PageCheck | None = None, expect_race: bool | None = None, allowlist: Sequence[incident.AllowEntry] = (),
         versions: Mapping[str, str] | None = None, seed: int = 0, prune: bool = False,
         expect_error_pages: bool = False) -> StormReport:
-    """Run ``scenario`` against ``server`` in ``browser`` over ``pages`` (default: the pages the server found in
-    the app) and judge it. Several browsers are a crowd: each storms at the same time with a seed of its own,
-    and the storm is judged as one, with what each browser caused attributed to it. Raises
+    """Run ``scenario`` (a storm kind or its name) against ``server`` in ``browser`` over ``pages`` (default: the
+    pages the server found in the app) and judge it. Several browsers are a crowd: each storms at the same time
+    with a seed of its own, and the storm is judged as one, with what each browser caused attributed to it. Raises
     :class:`storm.StormSkipped` where the scenario cannot run as configured, and :class:`PartDied` where the
     server, Chrome or its driver died or hangs, instead of a wall of tracebacks.
 
@@ -231,19 +215,20 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
     clients, aged past the threshold: the server must be back where it started, with none of the storm's
     clients and no more tasks than before (:func:`after_prune`). With ``expect_error_pages``, pages served with
     an error status are shown, not failed: the app's pages answer that way by design (a release's terminal
-    error page for a page too slow to build)."""
+    error page for a page too slow to build). ``expect_race`` defaults to the storm kind's."""
     browsers = [browser] if isinstance(browser, Browser) else list(browser)
     pages = list(pages or server.pages())
     if not pages:
         raise storm.StormSkipped(f'{server.options.app.name} registers no page a storm can visit (routes with path '
                                  'parameters need concrete instances: --nicegui-e2e-pages /orders/1)')
-    storm.require(scenario, server_selector)
+    kind = storm.require(scenario, server_selector)
     for each in browsers:
         each.revive()
     check = replace(check or PageCheck(), path=(check.path if check and check.path else pages[0]))
     try:
-        return _storm_and_judge(server, browsers, scenario, pages, server_selector, count=count, cadence=cadence,
-                                check=check, expect_race=expect_race, allowlist=allowlist,
+        return _storm_and_judge(server, browsers, kind, pages, server_selector, count=count, cadence=cadence,
+                                check=check, expect_race=kind.expect_race if expect_race is None else expect_race,
+                                allowlist=allowlist,
                                 versions=versions or {}, seed=seed, prune=prune,
                                 expect_error_pages=expect_error_pages)
     except PartDied:
@@ -255,25 +240,23 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
         raise
 
 
-def _storm_all(server: NiceGUIServer, browsers: list[Browser], scenario: str, pages: storm.Pages,
+def _storm_all(server: NiceGUIServer, browsers: list[Browser], kind: storm.StormKind, pages: storm.Pages,
                server_selector: str, *, count: int, cadence: storm.Cadence, seed: int) -> storm.StormResult:
     """Every browser storms at once (one thread each: a WebDriver call waits on its browser, not on the GIL)."""
-    # a new tab has no session storage to arm; a click on a live page would make the server navigate it
-    live_share = 0.0 if scenario == 'tabs' or scenario in storm.CLICKING else LIVE_SHARE
-    hold = 0.0
-    if scenario == 'drop':  # past the moment the server acts on a dropped socket's end, late where told to be
-        reconnect_timeout = server.diagnostics(since=1 << 30).get('reconnect_timeout') or 3.0
-        hold = server.options.disconnect_delay + float(reconnect_timeout) + DROP_GRACE
+    # past the moment the server acts on a dropped socket's end, late where told to be
+    reconnect_timeout = server.diagnostics(since=1 << 30).get('reconnect_timeout') or 3.0
+    hold = server.options.disconnect_delay + float(reconnect_timeout) + DROP_GRACE
     results: list[storm.StormResult | None] = [None] * len(browsers)
     together = threading.Barrier(len(browsers))
 
     def lane(n: int) -> None:
         each = browsers[n]
-        step = storm.build_step(scenario, pages, seed=seed + n, server_selector=server_selector,
-                                install=each.install_in_new_tab, hold=hold, answers=round_trip)
+        step = storm.build_step(kind, storm.StepContext(pages, seed=seed + n, server_selector=server_selector,
+                                                        install=each.install_in_new_tab, hold=hold,
+                                                        answers=round_trip))
         together.wait(timeout=LANE_START)
-        results[n] = storm.run_storm(each.driver, server.base_url, scenario, step, count=count, cadence=cadence,
-                                     seed=seed + n, live_share=live_share,
+        results[n] = storm.run_storm(each.driver, server.base_url, kind.name, step, count=count, cadence=cadence,
+                                     seed=seed + n, live_share=kind.live_share,
                                      trouble=lambda: trouble(server, *browsers))
     if len(browsers) == 1:
         lane(0)
@@ -293,14 +276,14 @@ def _storm_all(server: NiceGUIServer, browsers: list[Browser], scenario: str, pa
     return done[0] if len(done) == 1 else storm.StormResult.crowd(done)
 
 
-def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: str, pages: storm.Pages,
+def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], kind: storm.StormKind, pages: storm.Pages,
                      server_selector: str, *, count: int, cadence: storm.Cadence, check: PageCheck,
                      expect_race: bool, allowlist: Sequence[incident.AllowEntry], versions: Mapping[str, str],
                      seed: int, prune: bool, expect_error_pages: bool) -> StormReport:
     for each in browsers:
         each.reset(server.base_url)
     start = mark(server)
-    result = _storm_all(server, browsers, scenario, pages, server_selector, count=count, cadence=cadence, seed=seed)
+    result = _storm_all(server, browsers, kind, pages, server_selector, count=count, cadence=cadence, seed=seed)
     casualty = trouble(server, *browsers)
     if casualty:
         raise PartDied(casualty)
@@ -313,44 +296,18 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], scenario: s
         for each in browsers:
             each.reset(server.base_url)
     snapshot = settle(server, result.started)
-    console = [dict(entry, browser=n + 1) if len(browsers) > 1 else entry
-               for n, entries in enumerate(consoles) for entry in entries]
     events = server.diagnostics(since=start.events)['events']
     pruned = after_prune(server, result.started, events, start.tasks) if prune else None
     # read after the prune: what the server logs while it deletes the storm's clients is the storm's too
-    raw = server.stdout()[start.stdout:] + server.stderr()[start.stderr:]
-    records = server.records()[start.records:]
-    raw_incidents = incident.parse_tracebacks(raw)
-    incidents = incident.merge(incident.from_records(records), raw_incidents)
-    judged = incident.judge(incidents, allowlist, versions)
-    severe = [entry['message'] for entry in console if entry.get('level') == 'SEVERE']
-    unexpected = [m for m in severe if not _expected_console(m, expect_error_pages)]
-    race_hits = None if start.race_hits is None else snapshot['race_hits'] - start.race_hits
-    stale = lingering(snapshot, result.started)
-    during = [event for event in events if event['t'] <= result.ended]
-    paths: Counter[str] = Counter(event.get('handshake', 'explicit') for event in during if event['kind'] == 'connect')
-    errors: Counter[str] = Counter(f'{event.get("path")} answered {event["status"]}' for event in during
-                                   if event['kind'] == 'response' and event.get('status', 200) >= 400)
-    failed_checks = [f'browser {n + 1}: {problem}' if len(browsers) > 1 else problem
-                     for n, (works, problem) in enumerate(checks) if not works]
-    evidence = Evidence(
-        scenario=scenario, cadence=str(cadence), navigations=len(result.navigations),
-        departures=result.departures, live_departures=result.live_departures, missed=result.missed,
-        error_pages=dict(errors),
-        seconds=result.seconds, race_hits=race_hits, expect_race=expect_race,
-        keyerrors_raw=sum(i.is_4304 for i in raw_incidents), judged=judged,
-        leaked_clients=len(stale), dead_mappings=snapshot['dead_mappings'],
-        unconnected=sum(1 for c in snapshot['clients'] if not c['shared'] and not c['handshook']
-                        and (c['created'] or 0) >= result.started),
-        page_works=not failed_checks, page_problem='; '.join(failed_checks), console_severe=unexpected,
-        console_allowed=len(severe) - len(unexpected), handshake_paths=dict(paths),
-        lost_guard=server.info['lost_guard'], reconnect_timeout=snapshot.get('reconnect_timeout'),
-        lanes=attribute(result, events, [c['id'] for c in stale], consoles, checks) if len(browsers) > 1 else [],
-        pruned=pruned, dropped_events=sum(1 for event in events if event['kind'] == 'event_dropped'),
-        self_reloads=dict(Counter(why for why in map(self_reload, console) if why)),
-        deleted_live=sum(1 for event in events if event['kind'] == 'deleted' and event.get('live')),
-        error_pages_expected=expect_error_pages)
-    return StormReport(evidence, judge_storm(evidence), result, server.info, events, console, raw, records)
+    collected = Collected(
+        result=result, cadence=str(cadence), events=events, snapshot=snapshot, race_hits_before=start.race_hits,
+        raw_log=server.stdout()[start.stdout:] + server.stderr()[start.stderr:],
+        records=server.records()[start.records:],
+        consoles=consoles, checks=checks, lost_guard=server.info['lost_guard'], pruned=pruned)
+    evidence = gather(collected, expect_race=expect_race, allowlist=allowlist, versions=versions,
+                      expect_error_pages=expect_error_pages)
+    return StormReport(evidence, judge_storm(evidence), result, server.info, events, collected.console,
+                       collected.raw_log, collected.records)
 
 
 TRANSPORT_TASKS = ('AsyncSocket.', 'AsyncServer.', 'WSProtocol.', 'WebSocketProtocol.', 'H11Protocol.',
@@ -394,47 +351,3 @@ def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], ta
     wait_at_most(lambda: not growth(), timeout=wind_down, interval=0.5)
     return AfterPrune(how=how, clients=len(survivors),
                       looking_connected=sum(1 for c in survivors if c['looks_connected']), task_growth=growth())
-
-
-SELF_RELOAD = re.compile(r'reloading because (.+?)(?: for clientId \S*)?"?$')
-"""What NiceGUI's page logs to the console before it reloads itself, with its reason."""
-
-
-def self_reload(entry: Mapping[str, Any]) -> str:
-    """NiceGUI's reason where this console entry is its page reloading itself (a failed handshake, a connection
-    that timed out), else ''. A storm's own reloads log nothing."""
-    match = SELF_RELOAD.search(str(entry.get('message', '')))
-    return match.group(1) if match else ''
-
-
-def _expected_console(message: str, error_pages: bool = False) -> bool:
-    """Chrome's words for what a storm does on purpose; with ``error_pages``, also for a page served with an
-    error status, which the verdict then shows as expected."""
-    return any(pattern in message for pattern in CONSOLE_EXPECTED) or (error_pages and ERROR_STATUS in message)
-
-
-def attribute(result: storm.StormResult, events: Sequence[Event], leaked: Sequence[str],
-              consoles: Sequence[Sequence[Mapping[str, Any]]], checks: Sequence[tuple[bool, str]]) -> list[LaneTally]:
-    """What each browser of a crowd did and caused, from the server's events: a socket names its browser when it
-    connects, and each error of the disconnect handler is tied to the departure that caused it: the browser's
-    last navigation before the disconnect, or 0 for the page check's, which leaves the storm's last page."""
-    lane_of_client = {event.get('client'): event.get('lane', 0) for event in events if event['kind'] == 'connect'}
-    tallies = []
-    for n, lane in enumerate(result.lanes):
-        mine = [event for event in events if event.get('lane', -1) == n]
-        starts = [nav.t for nav in lane.navigations]
-        caused = [bisect.bisect_right(starts, event['t']) if event['t'] <= lane.ended else 0
-                  for event in mine if event['kind'] == 'disconnect_error']
-        tallies.append(LaneTally(
-            browser=n + 1, navigations=len(lane.navigations), departures=lane.departures,
-            live_departures=lane.live_departures,
-            race_hits=sum(1 for e in mine if e['kind'] == 'disconnect' and e.get('mapped') is False
-                          and not e.get('error_page')),
-            handler_errors=caused,
-            error_pages=sum(1 for e in events if e['kind'] == 'response' and e.get('status', 200) >= 400
-                            and lane_of_client.get(e.get('client')) == n),
-            leaked=sum(1 for client in leaked if lane_of_client.get(client) == n),
-            console_severe=sum(1 for entry in consoles[n]
-                               if entry.get('level') == 'SEVERE' and not _expected_console(str(entry['message']))),
-            missed=len(lane.missed), page_works=checks[n][0]))
-    return tallies

@@ -29,7 +29,7 @@ from .collector import StormCollector, versions
 from .disconnect import UPSTREAM_GUARD_SINCE, should_have_guard
 from .server import NiceGUIServer, ServerError, ServerOptions
 from .settings import Settings
-from .storm import Cadence, StormSkipped
+from .storm import Cadence, StormKind, StormSkipped
 from .storm import require as storm_require
 from .summary import PROPERTY, StormSummary
 from .wire import Mode
@@ -239,8 +239,8 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
     """Servers by configuration, started on first use and kept for the session (one set per xdist worker)."""
     _teardown_on_sigterm()
     chosen = nicegui_e2e_settings
-    servers: dict[tuple[Any, ...], NiceGUIServer] = {}
-    broken: dict[tuple[Any, ...], str] = {}  # a server that could not start fails every later test at once
+    servers: dict[ServerOptions, NiceGUIServer] = {}
+    broken: dict[ServerOptions, str] = {}  # a server that could not start fails every later test at once
 
     def factory(app: str | Path | None = None, *, app_dir: Path | None = None, disconnect_fix: Mode | None = None,
                 server_handshake_delay_ms: int | None = None, reconnect_timeout: float | None = None,
@@ -254,11 +254,9 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
                              else chosen.server_handshake_delay_ms) / 1000,
             disconnect_delay=server_disconnect_delay_ms / 1000,
             reconnect_timeout=reconnect_timeout if reconnect_timeout is not None else chosen.reconnect_timeout)
-        key = (options.app, attribute, options.host, options.address, options.disconnect_fix, options.handshake_delay,
-               options.disconnect_delay, options.reconnect_timeout)
-        if key in broken:
-            pytest.fail(f'nicegui-e2e: {broken[key]} (as for an earlier test)', pytrace=False)
-        server = servers.get(key)
+        if options in broken:
+            pytest.fail(f'nicegui-e2e: {broken[options]} (as for an earlier test)', pytrace=False)
+        server = servers.get(options)
         if server is None or not server.running:
             if server is not None:
                 server.stop()
@@ -267,9 +265,9 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
             if problem and not options.app.is_file():
                 problem += f'; name the app with {settings.flag("app")} or the ini key {settings.ini("app")}'
             if problem:
-                broken[key] = problem
+                broken[options] = problem
                 pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
-            servers[key] = server
+            servers[options] = server
         return server
     try:
         yield factory
@@ -403,7 +401,11 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
                   nicegui_server_factory: ServerFactory, nicegui_crowd_browsers: CrowdBrowsers,
                   nicegui_allowlist: list[incident.AllowEntry]) -> StormRunner:
     """Run a storm and get its judged report. Its verdict is enforced when the test ends, whether or not the
-    test called ``report.check()``; the report also lands in the summary and, on failure, in the artefacts."""
+    test called ``report.check()``; the report also lands in the summary and, on failure, in the artefacts.
+
+    The storm is a kind's name (``'get'``) or a :class:`~nicegui_e2e.storm.StormKind` of the test's own; where
+    ``expect_race`` and ``handshake_delay_ms`` are not given, the kind says whether the race must be hit and
+    whether the browser holds handshakes back (by the ``handshake_delay_ms`` setting)."""
     chosen = nicegui_e2e_settings
     reports: list[lifecycle.StormReport] = []  # this attempt's: a rerun starts afresh
     request.node.stash[STORMS] = reports
@@ -412,16 +414,17 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
     app_marker = request.node.get_closest_marker('nicegui_e2e_app')
     pages_marker = request.node.get_closest_marker('nicegui_e2e_pages')
 
-    def run(scenario: str, *, count: int | None = None, cadence: str | None = None,
-            server: NiceGUIServer | None = None, pages: list[str] | None = None, expect_race: bool = True,
+    def run(scenario: str | StormKind, *, count: int | None = None, cadence: str | None = None,
+            server: NiceGUIServer | None = None, pages: list[str] | None = None, expect_race: bool | None = None,
             handshake_delay_ms: int | None = None, crowd: int | None = None,
             prune: bool | None = None, expect_error_pages: bool = False) -> lifecycle.StormReport:
-        delay = handshake_delay_ms if handshake_delay_ms is not None else chosen.handshake_delay_ms
         size = crowd if crowd is not None else chosen.crowd
         try:
-            storm_require(scenario, chosen.server_selector)
+            kind = storm_require(scenario, chosen.server_selector)
         except StormSkipped as reason:
             pytest.skip(f'nicegui-e2e: {reason}')
+        delay = handshake_delay_ms if handshake_delay_ms is not None else \
+            chosen.handshake_delay_ms if kind.holds_back else 0
         target = server or nicegui_server_factory(*app_marker.args if app_marker else ())
         chosen_pages = pages or (list(pages_marker.args) if pages_marker else None) or list(chosen.pages) or None
         check = lifecycle.PageCheck(selector=chosen.check_selector, text=chosen.check_text)

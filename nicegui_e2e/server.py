@@ -12,7 +12,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,10 @@ class ServerError(RuntimeError):
     """The server could not be started or ended; the message is one line a user can act on."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServerOptions:
-    """How to run the app: everything the bootstrap needs, plus the controller's own deadlines."""
+    """How to run the app: everything the bootstrap needs, plus the controller's own deadlines. Frozen, so that
+    equal options name one server (the plugin keeps its servers by them)."""
     app: Path
     host: str = '127.0.0.1'
     address: str = ''  # the host browsers use to reach the server, where it is not ``host`` (browsers elsewhere)
@@ -47,6 +48,14 @@ class ServerOptions:
     attribute: str = ''
     startup_timeout: float = 30.0
     python: str = field(default_factory=lambda: sys.executable)
+
+    def boot(self, run_dir: Path) -> BootSettings:
+        """What the server process is told: each option the bootstrap shares by name, the app and ``run_dir`` as
+        absolute paths, and this process as its parent."""
+        shared = {f.name for f in fields(BootSettings)} & {f.name for f in fields(self)}
+        told = {name: getattr(self, name) for name in shared}
+        return BootSettings(**{**told, 'app': str(self.app.resolve()), 'run_dir': str(run_dir.resolve()),
+                               'parent': os.getpid()})
 
 
 class NiceGUIServer:
@@ -86,12 +95,7 @@ class NiceGUIServer:
         if not self.options.app.is_file():
             raise ServerError(f'app file not found: {self.options.app}')
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        settings = BootSettings(
-            app=str(self.options.app.resolve()), run_dir=str(self.run_dir.resolve()), host=self.options.host,
-            port=self.options.port, disconnect_fix=self.options.disconnect_fix,
-            handshake_delay=self.options.handshake_delay, disconnect_delay=self.options.disconnect_delay,
-            reconnect_timeout=self.options.reconnect_timeout,
-            parent=os.getpid(), module=self.options.module, attribute=self.options.attribute)
+        settings = self.options.boot(self.run_dir)
         # NiceGUI switches to its own test mode when it sees pytest's variables; this server is a real one
         env = {key: value for key, value in os.environ.items() if not key.startswith('PYTEST_')}
         env.update({ENV: settings.to_env(), 'PYTHONUNBUFFERED': '1'})

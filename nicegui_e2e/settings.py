@@ -14,7 +14,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Literal, Protocol
 
 from .devtools import Preference, preference
@@ -194,34 +194,35 @@ SPEC = {spec.name: spec for spec in SPECS}
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting, typed; ``sources`` says where each value came from (for the header and for errors)."""
-    app: str = ''
-    pages: tuple[str, ...] = ()
-    server_selector: str = ''
-    check_selector: str = ''
-    check_text: str = ''
-    disconnect_fix: Mode = 'on'
-    storm_count: int = 30
-    crowd: int = 1
-    prune: bool = False
-    storm_cadence: Cadence = field(default_factory=lambda: Cadence.parse('connect'))
-    handshake_delay_ms: int = 1000
-    server_handshake_delay_ms: int = 0
-    reconnect_timeout: float | None = None
-    server_host: str = '127.0.0.1'
-    server_address: str = ''
-    remote_url: str = ''
-    remote_capabilities: Mapping[str, Any] = field(default_factory=dict)
-    remote_timeout: float = 60.0
-    devtools: Preference = 'auto'
-    chromedriver: str = ''
-    chrome_binary: str = ''
-    headed: bool = False
-    allowlist: str = ''
-    artifacts: str = 'artifacts'
-    storm_seed: int | None = None
-    report: str = ''
-    sources: Mapping[str, Source] = field(default_factory=dict)
+    """Every setting, typed; ``sources`` says where each value came from (for the header and for errors). Only
+    :func:`read` makes one, from the :data:`SPECS`, where each default is written."""
+    app: str
+    pages: tuple[str, ...]
+    server_selector: str
+    check_selector: str
+    check_text: str
+    disconnect_fix: Mode
+    storm_count: int
+    crowd: int
+    prune: bool
+    storm_cadence: Cadence
+    handshake_delay_ms: int
+    server_handshake_delay_ms: int
+    reconnect_timeout: float | None
+    server_host: str
+    server_address: str
+    remote_url: str
+    remote_capabilities: Mapping[str, Any]
+    remote_timeout: float
+    devtools: Preference
+    chromedriver: str
+    chrome_binary: str
+    headed: bool
+    allowlist: str
+    artifacts: str
+    storm_seed: int | None
+    report: str
+    sources: Mapping[str, Source]
 
     def changed(self) -> dict[str, tuple[str, Source]]:
         """Settings not at their default, as name -> (value as text, source)."""

@@ -76,7 +76,6 @@ class Navigation:
     t: float
     action: str
     target: str
-    pause: float
     lane: int = 0  # the browser of a crowd that took the step
 
 
@@ -203,7 +202,7 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
         in_a_row = 0
         result.live_departures += i > 0 and live
         live = next_live
-        result.navigations.append(Navigation(t, action, target, pause))
+        result.navigations.append(Navigation(t, action, target))
         if pause > 0:
             time.sleep(pause)  # the cadence itself: a deliberate pause between steps, not a synchronisation
     if cadence.mode == 'connect' and result.navigations and in_a_row == 0:
@@ -433,33 +432,90 @@ def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
     return step
 
 
-SCENARIOS = ('get', 'link', 'history', 'reload', 'tabs', 'location', 'server', 'early-click', 'stay', 'drop')
-CLICKING = ('server', 'early-click')
-"""The scenarios that click the element of ``--nicegui-e2e-server-selector``, which makes the server navigate."""
+LIVE_SHARE = 0.25
+"""The share of pages a storm leaves after their handshake, so that the app's own handlers run too."""
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What a storm kind's steps may use besides the driver: the app's pages, the browser's seed, the settings,
+    and what the lifecycle hands over for the kinds that need it."""
+    pages: Pages
+    seed: int = 0
+    server_selector: str = ''  # the element whose click makes the server navigate (``clicks`` kinds need one)
+    install: Callable[[Any], object] | None = None  # sets the suite up in a tab the storm opens
+    hold: float = 0.0  # seconds past the moment the server acts on a dropped socket's end, late where told to be
+    answers: Callable[[Any], object] = lambda driver: None  # proves the open page still works, or raises
+
+
+@dataclass(frozen=True)
+class StormKind:
+    """One kind of storm: how its steps are built, and the defaults a storm of this kind runs with.
+
+    Register one with :func:`register` to name it, or hand it to ``nicegui_storm`` as it is."""
+    name: str
+    build: Callable[[StepContext], Step]
+    live_share: float = LIVE_SHARE  # the share of pages left after their handshake (with cadence ``connect``)
+    clicks: bool = False  # clicks the element of ``--nicegui-e2e-server-selector``, so it cannot run without one
+    holds_back: bool = True  # the browser holds each handshake back by default, so pages are left inside the window
+    expect_race: bool = True  # a storm of this kind must hit the race
+    shipped: bool = False  # the shipped suite (:mod:`nicegui_e2e.suite`) runs it on every app
+
+
+KINDS: dict[str, StormKind] = {}
+"""Every storm kind by name: the package's own, and those a user registered."""
+
+
+def register(kind: StormKind) -> StormKind:
+    """Name ``kind``, so storms can ask for it by name; a name already taken by another kind is an error."""
+    taken = KINDS.get(kind.name)
+    if taken is not None and taken != kind:
+        raise ValueError(f'storm kind {kind.name!r} is registered already: one of {", ".join(KINDS)}')
+    KINDS[kind.name] = kind
+    return kind
+
+
+def kind_of(scenario: str | StormKind) -> StormKind:
+    """The storm kind named ``scenario``, or ``scenario`` itself where it is one."""
+    if isinstance(scenario, StormKind):
+        return scenario
+    if scenario not in KINDS:
+        raise ValueError(f'unknown storm {scenario!r}: one of {", ".join(KINDS)}')
+    return KINDS[scenario]
+
+
+# pages left inside the window, each kind a way users leave a page
+register(StormKind('get', lambda c: step_get(c.pages), shipped=True))
+register(StormKind('link', lambda c: step_link(c.pages, c.seed), shipped=True))
+register(StormKind('history', lambda c: step_history(c.pages), shipped=True))
+register(StormKind('reload', lambda c: step_reload(c.pages), shipped=True))
+# a new tab has no session storage to arm, so none of its pages is left live
+register(StormKind('tabs', lambda c: step_tabs(c.pages, c.install), live_share=0.0, shipped=True))
+register(StormKind('location', lambda c: step_location(c.pages), shipped=True))
+# a click on a live page would make the server navigate it; the server leaves a page only after its handshake
+register(StormKind('server', lambda c: step_server(c.pages, c.server_selector), live_share=0.0, clicks=True,
+                   holds_back=False, expect_race=False, shipped=True))
+register(StormKind('early-click', lambda c: step_early_click(c.pages, c.server_selector), live_share=0.0,
+                   clicks=True))
+# pages a reader stays on: their handshake must finish, so nothing is held back and no race can be hit
+register(StormKind('stay', lambda c: step_stay(c.pages), holds_back=False, expect_race=False))
+register(StormKind('drop', lambda c: step_drop(c.pages, c.hold, c.answers), holds_back=False, expect_race=False))
 
 
 class StormSkipped(Exception):
     """The storm cannot run on this app as configured; the message says why and what to set."""
 
 
-def require(scenario: str, server_selector: str) -> None:
-    """Raise :class:`StormSkipped` where ``scenario`` cannot run as configured, before anything is started."""
-    if scenario in CLICKING and not server_selector:
-        raise StormSkipped(f'the {scenario} storm needs the element whose click makes the server navigate: '
+def require(scenario: str | StormKind, server_selector: str) -> StormKind:
+    """The kind of ``scenario``; raises :class:`StormSkipped` where it cannot run as configured, before anything
+    is started."""
+    kind = kind_of(scenario)
+    if kind.clicks and not server_selector:
+        raise StormSkipped(f'the {kind.name} storm needs the element whose click makes the server navigate: '
                            'name it with --nicegui-e2e-server-selector (a CSS selector)')
+    return kind
 
 
-def build_step(scenario: str, pages: Pages, *, seed: int = 0, server_selector: str = '',
-               install: Callable[[Any], object] | None = None, hold: float = 0.0,
-               answers: Callable[[Any], object] = lambda driver: None) -> Step:
-    """The step function of ``scenario`` over ``pages``; ``hold`` and ``answers`` are the drop storm's."""
-    require(scenario, server_selector)
-    builders: dict[str, Callable[[], Step]] = {
-        'get': lambda: step_get(pages), 'link': lambda: step_link(pages, seed), 'history': lambda: step_history(pages),
-        'reload': lambda: step_reload(pages), 'tabs': lambda: step_tabs(pages, install),
-        'location': lambda: step_location(pages), 'server': lambda: step_server(pages, server_selector),
-        'early-click': lambda: step_early_click(pages, server_selector), 'stay': lambda: step_stay(pages),
-        'drop': lambda: step_drop(pages, hold, answers)}
-    if scenario not in builders:
-        raise ValueError(f'unknown storm {scenario!r}: one of {", ".join(SCENARIOS)}')
-    return builders[scenario]()
+def build_step(scenario: str | StormKind, context: StepContext) -> Step:
+    """The step function of ``scenario`` in ``context``."""
+    return require(scenario, context.server_selector).build(context)

@@ -14,13 +14,17 @@ import pytest
 
 from .plugin import ServerFactory, StormRunner
 from .settings import Settings
+from .storm import KINDS
 
 pytestmark = pytest.mark.storm
 
 
-@pytest.mark.parametrize('scenario', ['get', 'link', 'history', 'reload', 'tabs', 'location'])
+@pytest.mark.parametrize('scenario', [kind.name for kind in KINDS.values() if kind.shipped])
 def test_storm_leaves_the_lifecycle_intact(nicegui_storm: StormRunner, scenario: str) -> None:
-    """Leaving inside the connect-to-handshake window: race hits, and nothing else goes wrong."""
+    """Each storm kind the suite ships (:data:`nicegui_e2e.storm.KINDS`), with the kind's own defaults. Leaving
+    inside the connect-to-handshake window: race hits, and nothing else goes wrong. A navigation the server
+    starts (``server``: ``ui.navigate.to`` behind the element ``--nicegui-e2e-server-selector`` names) leaves only
+    after the handshake, so no race is expected; it is skipped, saying why, where no element is named."""
     nicegui_storm(scenario).check()
 
 
@@ -31,13 +35,6 @@ def test_a_crowd_keeps_the_lifecycle_intact(nicegui_storm: StormRunner, nicegui_
     """Several browsers leave pages at once (``--nicegui-e2e-crowd`` for more): judged as one storm, with
     whatever goes wrong attributed to the browser and navigation that caused it."""
     nicegui_storm('get', count=10, crowd=max(CROWD, nicegui_e2e_settings.crowd)).check()
-
-
-def test_server_started_navigation(nicegui_storm: StormRunner) -> None:
-    """A navigation the server starts (``ui.navigate.to`` behind the element ``--nicegui-e2e-server-selector``
-    names): the page leaves only after its handshake, so no race is expected and no hold-back would change that.
-    Skipped, saying why, where no element is named."""
-    nicegui_storm('server', expect_race=False, handshake_delay_ms=0).check()
 
 
 def test_natural_timing_is_a_lottery(nicegui_storm: StormRunner) -> None:

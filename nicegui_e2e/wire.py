@@ -38,20 +38,21 @@ LANE_MARK = 'nicegui_e2e_lane'
 """The connect-query key naming the browser of a crowd a socket came from (0 for a storm of one browser)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class BootSettings:
-    """What the controller asks of the server process (JSON in :data:`ENV`)."""
+    """What the controller asks of the server process (JSON in :data:`ENV`); built from the controller's options
+    (``nicegui_e2e.server.ServerOptions.boot``), where the defaults are."""
     app: str
     run_dir: str
-    host: str = '127.0.0.1'
-    port: int = 0
-    disconnect_fix: Mode = 'on'
-    handshake_delay: float = 0.0
-    disconnect_delay: float = 0.0  # the fault: the server notices a socket's end late, as after a ping timeout
-    reconnect_timeout: Optional[float] = None
-    parent: int = 0  # the controller's pid: the server ends itself when its parent is no longer this process
-    module: str = ''  # with ``attribute``: an app mounted on its own ASGI app (ui.run_with), imported as a module
-    attribute: str = ''
+    host: str
+    port: int
+    disconnect_fix: Mode
+    handshake_delay: float
+    disconnect_delay: float  # the fault: the server notices a socket's end late, as after a ping timeout
+    reconnect_timeout: Optional[float]
+    parent: int  # the controller's pid: the server ends itself when its parent is no longer this process
+    module: str  # with ``attribute``: an app mounted on its own ASGI app (ui.run_with), imported as a module
+    attribute: str
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))

@@ -1,15 +1,15 @@
 """A crowd's storms as one, and what each browser caused, from synthetic events: pure functions, no browser."""
 from test_storm import evidence, key_error
 
+from nicegui_e2e.evidence import attribute
 from nicegui_e2e.incident import Judged
-from nicegui_e2e.lifecycle import attribute
 from nicegui_e2e.storm import Navigation, StormResult
 from nicegui_e2e.verdict import LaneTally, judge_storm
 
 
 def lane(started, steps, missed=()):
     result = StormResult('get', 'connect', started=started, ended=started + steps + 0.5, missed=list(missed))
-    result.navigations = [Navigation(started + i, 'get', '/a', 0) for i in range(steps)]
+    result.navigations = [Navigation(started + i, 'get', '/a') for i in range(steps)]
     return result
 
 

@@ -26,17 +26,20 @@ import pytest
 
 from nicegui_e2e import lifecycle
 from nicegui_e2e.incident import Exc, Frame, Incident, Judged
-from nicegui_e2e.storm import StormResult
+from nicegui_e2e.storm import StormResult, kind_of
 from nicegui_e2e.verdict import Evidence, judge_storm
 
 KEYERROR = Incident(Exc('KeyError', "'sid'", (Frame('/s/site-packages/nicegui/client.py', 'handle_disconnect', 1),)))
 
 
-def fake_run(server, browser, scenario, *, count, cadence, seed, **_):
+def fake_run(server, browser, scenario, *, count, cadence, seed, expect_race=None, **_):
     kind = server.kind
+    storm_kind = kind_of(scenario)  # a name or a storm kind, as the real run takes either
+    scenario = storm_kind.name
     judged = Judged(failing=[KEYERROR] * 3 if kind in ('4304', 'bug') else [])
     evidence = Evidence(scenario=scenario, cadence=str(cadence), navigations=count, departures=count - 1, missed=[],
-                        seconds=1.0, race_hits=0 if kind == 'no-race' else count - 1, expect_race=True,
+                        seconds=1.0, race_hits=0 if kind == 'no-race' else count - 1,
+                        expect_race=storm_kind.expect_race if expect_race is None else expect_race,
                         keyerrors_raw=0, judged=judged, leaked_clients=0, dead_mappings=0, unconnected=0,
                         page_works=True, handshake_paths={'held': count}, lost_guard=kind == 'lost')
     info = {'nicegui': '9.9.9', 'disconnect_fix': 'bug' if kind == 'bug' else 'off' if kind == '4304' else 'on',
@@ -58,7 +61,9 @@ def nicegui_server_factory():
 
 @pytest.fixture(scope='session')
 def nicegui_browser():
-    return SimpleNamespace(handshake_delay=lambda ms: nullcontext(), revive=lambda: False, remote=False,
+    delays = []  # the hold-back of each storm, in milliseconds
+    return SimpleNamespace(delays=delays, handshake_delay=lambda ms: delays.append(ms) or nullcontext(),
+                           revive=lambda: False, remote=False,
                            screenshot=lambda path: path.write_bytes(b'png') or True)
 '''
 
@@ -269,6 +274,42 @@ def test_fix_modes_mean_what_they_say(suite: pytest.Pytester, kind: str, call: s
     result.assert_outcomes(**{outcome: 1})
     if kind == 'lost':
         result.stdout.fnmatch_lines(['*NiceGUI lost its #4304 guard*'])
+
+
+# --- storm kinds of a user's own ----------------------------------------------------------------------------
+
+
+def test_a_storm_kind_of_the_users_own_runs_without_editing_the_package(suite: pytest.Pytester) -> None:
+    """A conftest adds a kind, by entry or by name; its defaults hold where the test does not say otherwise,
+    and a kind that clicks is skipped without the selector, naming the kind."""
+    suite.makeconftest(suite.path.joinpath('conftest.py').read_text() + """
+from nicegui_e2e.storm import StormKind, register, step_get
+
+READER = StormKind('reader', lambda c: step_get(c.pages), holds_back=False, expect_race=False)
+register(StormKind('clicker', lambda c: step_get(c.pages), clicks=True))
+""")
+    suite.makepyfile("""
+from conftest import READER
+
+
+def test_by_entry(nicegui_storm, nicegui_server_factory, nicegui_browser):
+    report = nicegui_storm(READER, server=nicegui_server_factory('no-race'))
+    assert (report.evidence.scenario, nicegui_browser.delays[-1]) == ('reader', 0)
+
+
+def test_told_otherwise(nicegui_storm, nicegui_server_factory, nicegui_browser):
+    nicegui_storm(READER, server=nicegui_server_factory('no-race'), expect_race=True, handshake_delay_ms=5)
+    assert nicegui_browser.delays[-1] == 5
+
+
+def test_by_name(nicegui_storm, nicegui_server_factory):
+    nicegui_storm('clicker', server=nicegui_server_factory('clean'))
+""")
+    result = suite.runpytest_subprocess('-rs')  # its own process: the registry is the package's, module-wide
+    result.assert_outcomes(passed=1, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(['*reader @ connect*: the race was never hit*',
+                                 '*the clicker storm needs the element whose click makes the server navigate*'])
+    suite.runpytest_subprocess('--nicegui-e2e-server-selector', '#go', '-k', 'by_name').assert_outcomes(passed=1)
 
 
 # --- what a run leaves behind --------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def test_no_cells_is_one_line(tmp_path, capsys):
 
 def test_timeline_marks_race_hits_red():
     result = StormResult('get', 'connect', started=100.0, ended=101.0,
-                         navigations=[Navigation(100.1, 'get', '/', 0), Navigation(100.5, 'get', '/b', 0)])
+                         navigations=[Navigation(100.1, 'get', '/'), Navigation(100.5, 'get', '/b')])
     events = [{'t': 100.2, 'kind': 'connect', 'sid': 'a'},
               {'t': 100.3, 'kind': 'disconnect', 'sid': 'a', 'mapped': False},
               {'t': 100.6, 'kind': 'connect', 'sid': 'b'}, {'t': 100.7, 'kind': 'handshake_done', 'sid': 'b'}]

@@ -2,11 +2,13 @@
 import os
 import socket
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from nicegui_e2e.server import NiceGUIServer, ServerError, ServerOptions
+from nicegui_e2e.wire import BootSettings
 
 APP = Path(__file__).resolve().parent.parent / 'apps' / 'multipage.py'
 
@@ -75,3 +77,18 @@ def test_browsers_may_use_another_address_while_the_test_process_keeps_loopback(
         assert server.diagnostics()['race_hits'] == 0
     finally:
         server.stop()
+
+
+def test_the_server_is_told_its_options_and_equal_options_are_one_key(tmp_path):
+    options = ServerOptions(app=Path('apps/multipage.py'), disconnect_fix='bug', handshake_delay=0.5,
+                            disconnect_delay=2.0, reconnect_timeout=4.0, module='pkg.web', attribute='api',
+                            address='example.test', startup_timeout=9)
+    boot = BootSettings.from_env(options.boot(tmp_path / 'run').to_env())
+    assert boot == BootSettings(app=str(Path('apps/multipage.py').resolve()), run_dir=str((tmp_path / 'run').resolve()),
+                                host='127.0.0.1', port=0, disconnect_fix='bug', handshake_delay=0.5,
+                                disconnect_delay=2.0, reconnect_timeout=4.0, parent=os.getpid(), module='pkg.web',
+                                attribute='api')
+    same = ServerOptions(app=Path('apps/multipage.py'), disconnect_fix='bug', handshake_delay=0.5, disconnect_delay=2.0,
+                         reconnect_timeout=4.0, module='pkg.web', attribute='api', address='example.test',
+                         startup_timeout=9)
+    assert {options: 1}[same] == 1 and replace(same, disconnect_delay=0.0) not in {options: 1}

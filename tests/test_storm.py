@@ -129,9 +129,42 @@ def test_broken_page_ends_the_storm_early_and_says_why():
 
 
 def test_the_server_storm_without_a_selector_is_skipped_with_what_to_set():
-    from nicegui_e2e.storm import StormSkipped, build_step
+    from nicegui_e2e.storm import StepContext, StormSkipped, build_step
     with pytest.raises(StormSkipped, match='--nicegui-e2e-server-selector'):
-        build_step('server', ['/'])
+        build_step('server', StepContext(['/']))
+
+
+def test_every_storm_kind_keeps_its_name_and_defaults():
+    from nicegui_e2e.storm import KINDS
+    assert list(KINDS) == ['get', 'link', 'history', 'reload', 'tabs', 'location', 'server', 'early-click', 'stay',
+                           'drop']
+    assert [name for name, kind in KINDS.items() if kind.shipped] == \
+        ['get', 'link', 'history', 'reload', 'tabs', 'location', 'server']
+    assert [name for name, kind in KINDS.items() if kind.clicks] == ['server', 'early-click']
+    assert [name for name, kind in KINDS.items() if kind.live_share == 0] == ['tabs', 'server', 'early-click']
+    assert [name for name, kind in KINDS.items() if not kind.expect_race] == \
+        [name for name, kind in KINDS.items() if not kind.holds_back] == ['server', 'stay', 'drop']
+
+
+def test_a_kind_builds_its_steps_from_the_context():
+    from nicegui_e2e.storm import StepContext, build_step
+    driver = FakeDriver()
+    step = build_step('get', StepContext(['/a', '/b']))
+    assert [step(driver, 'http://x', i) for i in range(3)] == [('get', '/a'), ('get', '/b'), ('get', '/a')]
+
+
+def test_a_users_kind_is_registered_once_and_asked_for_by_name(monkeypatch):
+    from nicegui_e2e import storm
+    monkeypatch.setattr(storm, 'KINDS', dict(storm.KINDS))
+    mine = storm.StormKind('twice', lambda c: storm.step_get([*c.pages, *c.pages]), clicks=True)
+    assert storm.register(mine) is mine and storm.register(mine) is mine  # the same entry again is no clash
+    assert storm.require('twice', server_selector='#go') is mine
+    with pytest.raises(storm.StormSkipped, match=r'^the twice storm needs the element'):
+        storm.require(mine, server_selector='')
+    with pytest.raises(ValueError, match=r"^storm kind 'get' is registered already"):
+        storm.register(storm.StormKind('get', mine.build))
+    with pytest.raises(ValueError, match=r"^unknown storm 'nope': one of get, link, .*, drop, twice$"):
+        storm.kind_of('nope')
 
 
 def test_history_builds_two_entries_even_for_a_one_page_app():
@@ -229,7 +262,7 @@ def captured_console(name):
 def test_a_page_that_reloads_itself_is_read_from_the_console_nicegui_left():
     """NiceGUI's own words before it reloads a page: in Chrome's log (the console captured on 3.13.0 from a page
     slower than its response_timeout) and as a console event carries them (text only)."""
-    from nicegui_e2e.lifecycle import self_reload
+    from nicegui_e2e.evidence import self_reload
     captured = captured_console('nicegui-3.13.0-slow-build.console.jsonl')
     assert {self_reload(entry) for entry in captured} == {'implicit handshake failed'}
     assert self_reload({'message': 'reloading because handshake failed for clientId 0b5d'}) == 'handshake failed'
@@ -241,7 +274,7 @@ def test_a_page_that_reloads_itself_is_read_from_the_console_nicegui_left():
 
 def test_error_pages_a_storm_expects_are_shown_not_failed():
     """3.14.0 answers a page slower than its response_timeout with a terminal 500 (console captured there)."""
-    from nicegui_e2e.lifecycle import _expected_console
+    from nicegui_e2e.evidence import _expected_console
     severe = [entry['message'] for entry in captured_console('nicegui-3.14.0-slow-build.console.jsonl')]
     assert severe and all(_expected_console(m, error_pages=True) for m in severe)
     assert not any(_expected_console(m) for m in severe)

@@ -1,0 +1,105 @@
+"""A storm's evidence gathered from plain data, as lifecycle collects it: no browser, no server."""
+from pathlib import Path
+
+from nicegui_e2e.evidence import Collected, gather
+from nicegui_e2e.records import read_records
+from nicegui_e2e.storm import Navigation, StormResult
+from nicegui_e2e.verdict import judge_storm
+
+DATA = Path(__file__).parent / 'data'
+
+
+def client(id_, created=10.5, *, handshook=True, live=0, shared=False):
+    return {'id': id_, 'shared': shared, 'looks_connected': False, 'created': created, 'handshook': handshook,
+            'sockets': live, 'live_sockets': live}
+
+
+def snapshot(clients=(), race_hits=7, dead_mappings=0):
+    return {'time': 20.0, 'clients': list(clients), 'dead_mappings': dead_mappings, 'race_hits': race_hits,
+            'events': [], 'event_count': 0, 'reconnect_timeout': 3.0, 'pages': ['/'], 'tasks': {}}
+
+
+def storm(started=10.0, steps=4):
+    result = StormResult('get', 'connect', started=started, ended=started + steps, last_page_open=True)
+    result.navigations = [Navigation(started + i, 'get', '/') for i in range(steps)]
+    return result
+
+
+def collected(**changes):
+    base = dict(result=storm(), cadence='connect', events=[], snapshot=snapshot(), race_hits_before=4, raw_log='',
+                records=[], consoles=[[]], checks=[(True, '')], lost_guard=False)
+    base.update(changes)
+    return Collected(**base)
+
+
+def test_a_clean_storm_counts_its_steps_and_the_race_hits_since_it_began():
+    e = gather(collected(), expect_race=True)
+    assert (e.scenario, e.cadence, e.navigations, e.departures, e.race_hits, e.seconds) == ('get', 'connect', 4, 4, 3,
+                                                                                           4.0)
+    assert judge_storm(e).passed and e.lanes == []
+
+
+def test_a_server_without_a_socket_mapping_has_no_race_to_count():
+    assert gather(collected(race_hits_before=None), expect_race=False).race_hits is None
+
+
+def test_the_server_state_after_the_settle_names_what_the_storm_left():
+    clients = [client('left'), client('before', created=9.0), client('open', live=1), client('shared', shared=True),
+               client('never', handshook=False), client('never-before', created=1.0, handshook=False)]
+    e = gather(collected(snapshot=snapshot(clients, dead_mappings=2)), expect_race=True)
+    assert (e.leaked_clients, e.unconnected, e.dead_mappings) == (1, 1, 2)
+
+
+def test_the_servers_events_during_the_storm_and_after_it():
+    events = [
+        {'t': 10.1, 'kind': 'connect', 'client': 'a', 'handshake': 'held'},
+        {'t': 10.2, 'kind': 'connect', 'client': 'b'},
+        {'t': 10.3, 'kind': 'response', 'client': 'b', 'path': '/x', 'status': 404},
+        {'t': 10.4, 'kind': 'response', 'client': 'b', 'path': '/', 'status': 200},
+        {'t': 10.5, 'kind': 'event_dropped', 'client': 'a'},
+        {'t': 15.0, 'kind': 'response', 'client': 'c', 'path': '/x', 'status': 500},  # the page check's, not counted
+        {'t': 15.5, 'kind': 'connect', 'client': 'c'},
+        {'t': 16.0, 'kind': 'deleted', 'client': 'a', 'live': 1},
+        {'t': 16.1, 'kind': 'deleted', 'client': 'b', 'live': 0},
+    ]
+    e = gather(collected(events=events), expect_race=True)
+    assert e.handshake_paths == {'held': 1, 'explicit': 1}
+    assert e.error_pages == {'/x answered 404': 1}
+    assert (e.dropped_events, e.deleted_live) == (1, 1)
+
+
+def test_the_servers_log_and_records_are_judged_as_incidents():
+    """The log and records of a real storm on NiceGUI 2.11.0 as shipped: two #4304 KeyErrors, in both."""
+    e = gather(collected(raw_log=(DATA / 'nicegui-2.11.0-off.stderr.log').read_text(encoding='utf-8'),
+                         records=read_records(DATA / 'nicegui-2.11.0-off.records.jsonl')), expect_race=True)
+    assert (e.keyerrors_raw, len(e.judged.issue_4304), e.keyerrors) == (2, 2, 2)
+
+
+def test_the_console_says_what_a_storm_did_not_do_on_purpose():
+    console = [{'level': 'SEVERE', 'message': 'net::ERR_ABORTED'},
+               {'level': 'SEVERE', 'message': 'x 0:0 Failed to load resource: the server responded with a status of '
+                                              '500 ()'},
+               {'level': 'INFO', 'message': '"reloading because handshake failed for clientId 0b5d"'}]
+    e = gather(collected(consoles=[console]), expect_race=True)
+    assert (len(e.console_severe), e.console_allowed, e.self_reloads) == (1, 1, {'handshake failed': 1})
+    expected = gather(collected(consoles=[console]), expect_race=True, expect_error_pages=True)
+    assert (expected.console_severe, expected.console_allowed, expected.error_pages_expected) == ([], 2, True)
+
+
+def test_a_page_check_that_failed_says_why():
+    e = gather(collected(checks=[(False, 'no answer')]), expect_race=True)
+    assert (e.page_works, e.page_problem) == (False, 'no answer')
+
+
+def test_a_crowd_names_each_browser_in_its_checks_its_console_and_its_lanes():
+    crowd = StormResult.crowd([storm(), storm(10.2)])
+    events = [{'t': 10.1, 'kind': 'connect', 'client': 'a', 'lane': 0},
+              {'t': 10.3, 'kind': 'connect', 'client': 'b', 'lane': 1}]
+    gathered = collected(result=crowd, events=events, snapshot=snapshot([client('b')]),
+                         consoles=[[], [{'level': 'SEVERE', 'message': 'boom'}]],
+                         checks=[(True, ''), (False, 'no answer')])
+    e = gather(gathered, expect_race=True)
+    assert gathered.console == [{'level': 'SEVERE', 'message': 'boom', 'browser': 2}]
+    assert (e.page_works, e.page_problem, e.console_severe) == (False, 'browser 2: no answer', ['boom'])
+    assert [(lane.browser, lane.leaked, lane.console_severe, lane.page_works) for lane in e.lanes] == \
+        [(1, 0, 0, True), (2, 1, 1, False)]
