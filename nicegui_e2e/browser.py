@@ -1,10 +1,20 @@
 """Headless Chrome through Selenium, with a driver found offline and fast.
 
-Knows nothing of NiceGUI beyond the name of the socket.io global its pages load. Resolution order: an
-explicit driver, a ``chromedriver`` on PATH with a browser beside it, Selenium Manager, webdriver-manager.
-The first two never touch the network; the last two are tried only when nothing local exists, and a
-failure of all four ends in one message that says what to install. A headless run prefers Chrome's
-headless shell where it is installed: the same engine without the desktop browser around it.
+Knows nothing of NiceGUI beyond the name of the socket.io global its pages load. The browser is the one named
+(``--nicegui-e2e-chrome-binary``), else the first of ``HEADLESS_SHELLS`` (headless runs only) and
+``BROWSER_NAMES`` on PATH. Its driver is found in this order, the first that yields one wins:
+
+1. ``explicit``: the driver named (``--nicegui-e2e-chromedriver``); a path that is not an executable file ends
+   the run, it never falls through.
+2. ``PATH``: a ``chromedriver`` on PATH, where a browser was found beside it.
+3. ``Selenium Manager``: Selenium's own resolver, told the browser's path.
+4. ``webdriver-manager``: asked for the driver of the browser found, as its kind (Chromium where the browser
+   is Chromium, Google Chrome otherwise) and at its version where ``--version`` reads one.
+
+The first two never touch the network; the last two are tried only when nothing local exists, a failure of
+one is noted and the next tried, and a failure of all ends in one message that says what to install. The two
+local steps hold driver and browser to one major version, in one line where they differ. A headless run
+prefers Chrome's headless shell where it is installed: the same engine without the desktop browser around it.
 """
 from __future__ import annotations
 
@@ -107,7 +117,7 @@ def resolve(explicit_driver: str | None = None, explicit_binary: str | None = No
             which: Callable[[str], str | None] = shutil.which,
             version_of: Callable[[str], str] = _version_output,
             fallbacks: Iterable[tuple[str, Callable[[], str]]] | None = None) -> DriverChoice:
-    """Find a driver without the network if at all possible; see the module docstring for the order."""
+    """The driver and browser to use, found in the order the module docstring gives (its one place)."""
     binary = find_binary(explicit_binary, which, headed)
     if explicit_binary and not Path(explicit_binary).is_file():
         raise BrowserError(f'browser binary not found: {explicit_binary}')
@@ -125,7 +135,7 @@ def resolve(explicit_driver: str | None = None, explicit_binary: str | None = No
         check_match(on_path, binary, version_of)
         return DriverChoice(on_path, binary, 'PATH')
     notes = [f'chromedriver on PATH: {on_path or "none"}', f'browser: {binary or "none"}']
-    for name, fetch in (fallbacks if fallbacks is not None else _network_fallbacks(binary)):
+    for name, fetch in (fallbacks if fallbacks is not None else _network_fallbacks(binary, version_of)):
         try:
             return DriverChoice(fetch(), binary, name, notes)
         except Exception as error:  # pylint: disable=broad-except
@@ -133,16 +143,31 @@ def resolve(explicit_driver: str | None = None, explicit_binary: str | None = No
     raise BrowserError(f'no usable chromedriver ({"; ".join(notes)}): {INSTALL_HINT}')
 
 
-def _network_fallbacks(binary: str | None) -> list[tuple[str, Callable[[], str]]]:
+def _network_fallbacks(binary: str | None,
+                       version_of: Callable[[str], str]) -> list[tuple[str, Callable[[], str]]]:
     def selenium_manager() -> str:
-        from selenium.webdriver.common.selenium_manager import SeleniumManager  # pylint: disable=import-outside-toplevel
+        from selenium.webdriver.common.selenium_manager import SeleniumManager
         args = ['--browser', 'chrome'] + (['--browser-path', binary] if binary else [])
         return SeleniumManager().binary_paths(args)['driver_path']
 
     def webdriver_manager() -> str:
-        from webdriver_manager.chrome import ChromeDriverManager  # pylint: disable=import-outside-toplevel
-        return ChromeDriverManager().install()
+        from webdriver_manager.chrome import ChromeDriverManager
+        kind, version = webdriver_manager_request(binary, version_of)
+        return ChromeDriverManager(driver_version=version, chrome_type=kind).install()
     return [('Selenium Manager', selenium_manager), ('webdriver-manager', webdriver_manager)]
+
+
+def webdriver_manager_request(binary: str | None, version_of: Callable[[str], str]) -> tuple[str, str | None]:
+    """What webdriver-manager is asked for: the kind of the browser found (its ``ChromeType`` value) and its
+    full version, so that the driver fits the browser that is installed, not a Google Chrome that may not
+    be. Without a browser, or without a version, webdriver-manager looks for itself."""
+    from webdriver_manager.core.os_manager import ChromeType
+    if not binary:
+        return ChromeType.GOOGLE, None
+    output = version_of(binary)
+    kind = ChromeType.CHROMIUM if 'chromium' in (Path(binary).name + output).lower() else ChromeType.GOOGLE
+    match = re.search(r'\d+\.\d+\.\d+\.\d+', output)
+    return kind, match.group(0) if match else None
 
 
 def handshake_hook(delay_ms: int, lane: int = 0) -> str:

@@ -12,15 +12,6 @@ def versions(mapping):
     return lambda path: mapping[path]
 
 
-def test_path_driver_with_matching_chromium(tmp_path):
-    choice = browser.resolve(
-        which=fake_which({'chromedriver': '/usr/bin/chromedriver', 'chromium': '/usr/bin/chromium'}),
-        version_of=versions({'/usr/bin/chromedriver': 'ChromeDriver 156.0.8078.73 (abc)',
-                             '/usr/bin/chromium': 'Chromium 156.0.8078.73 built on Debian'}),
-        fallbacks=[])
-    assert (choice.driver, choice.binary, choice.source) == ('/usr/bin/chromedriver', '/usr/bin/chromium', 'PATH')
-
-
 def test_google_chrome_is_preferred_over_chromium():
     which = fake_which({'google-chrome': '/opt/chrome', 'chromium': '/usr/bin/chromium'})
     assert browser.find_binary(None, which) == '/opt/chrome'
@@ -47,15 +38,6 @@ def test_mismatched_driver_is_one_line():
             version_of=versions({'/d': 'ChromeDriver 120.0.1.2', '/b': 'Chromium 156.0.8078.73'}), fallbacks=[])
 
 
-def test_explicit_driver_wins(tmp_path):
-    driver = tmp_path / 'chromedriver'
-    driver.write_text('#!/bin/sh\n')
-    driver.chmod(0o755)
-    choice = browser.resolve(str(driver), which=fake_which({'chromedriver': '/elsewhere'}), version_of=lambda _: '',
-                             fallbacks=[])
-    assert (choice.driver, choice.source) == (str(driver), 'explicit')
-
-
 def test_missing_explicit_driver_is_named():
     with pytest.raises(browser.BrowserError, match='not found or not executable: /nope'):
         browser.resolve('/nope', which=fake_which({}), fallbacks=[])
@@ -78,9 +60,77 @@ def test_network_fallbacks_are_tried_in_order_only_without_a_local_driver():
     assert 'Selenium Manager: ConnectionError: network unreachable' in message
 
 
-def test_a_working_fallback_is_used():
-    choice = browser.resolve(which=fake_which({'chromium': '/b'}), fallbacks=[('Selenium Manager', lambda: '/cache/d')])
-    assert (choice.driver, choice.source) == ('/cache/d', 'Selenium Manager')
+class NetworkStandIns:
+    """Selenium Manager and webdriver-manager as stand-ins that record what they were asked and never download."""
+
+    def __init__(self, monkeypatch, selenium_manager_fails=False):
+        self.asked = []
+        stand_ins = self
+
+        def binary_paths(_manager, args):
+            stand_ins.asked.append(('Selenium Manager', tuple(args)))
+            if selenium_manager_fails:
+                raise ConnectionError('network unreachable')
+            return {'driver_path': '/cache/selenium/chromedriver'}
+
+        class ChromeDriverManager:
+            def __init__(self, **request):
+                stand_ins.asked.append(('webdriver-manager', request))
+
+            def install(self):
+                return '/cache/wdm/chromedriver'
+        monkeypatch.setattr('selenium.webdriver.common.selenium_manager.SeleniumManager.binary_paths', binary_paths)
+        monkeypatch.setattr('webdriver_manager.chrome.ChromeDriverManager', ChromeDriverManager)
+
+
+CHROMIUM = {'/usr/bin/chromium': 'Chromium 156.0.8078.73 built on Debian', '/d': 'ChromeDriver 156.0.8078.73'}
+
+
+def test_step_1_an_explicit_driver_asks_no_network(tmp_path, monkeypatch):
+    network = NetworkStandIns(monkeypatch)
+    driver = tmp_path / 'chromedriver'
+    driver.write_text('#!/bin/sh\n')
+    driver.chmod(0o755)
+    on_path = fake_which({'chromedriver': '/elsewhere', 'chromium': '/usr/bin/chromium'})
+    choice = browser.resolve(str(driver), which=on_path, version_of=lambda _: 'Chromium 156.0.8078.73')
+    assert (choice.driver, choice.source, network.asked) == (str(driver), 'explicit', [])
+
+
+def test_step_2_a_driver_on_path_beside_a_browser_asks_no_network(monkeypatch):
+    network = NetworkStandIns(monkeypatch)
+    choice = browser.resolve(which=fake_which({'chromedriver': '/d', 'chromium': '/usr/bin/chromium'}),
+                             version_of=versions(CHROMIUM))
+    assert (choice.driver, choice.binary, choice.source, network.asked) == ('/d', '/usr/bin/chromium', 'PATH', [])
+
+
+def test_step_3_selenium_manager_is_told_the_browser_found_and_ends_the_search(monkeypatch):
+    network = NetworkStandIns(monkeypatch)
+    choice = browser.resolve(which=fake_which({'chromium': '/usr/bin/chromium'}), version_of=versions(CHROMIUM))
+    assert (choice.driver, choice.source) == ('/cache/selenium/chromedriver', 'Selenium Manager')
+    assert network.asked == [('Selenium Manager', ('--browser', 'chrome', '--browser-path', '/usr/bin/chromium'))]
+
+
+@pytest.mark.parametrize(('found', 'version', 'request_made'), [
+    ('/usr/bin/chromium', 'Chromium 156.0.8078.73 built on Debian',
+     {'chrome_type': 'chromium', 'driver_version': '156.0.8078.73'}),
+    ('/usr/lib/chromium/chromium-headless-shell', 'Chromium 156.0.8078.73',
+     {'chrome_type': 'chromium', 'driver_version': '156.0.8078.73'}),
+    ('/opt/google/chrome/google-chrome', 'Google Chrome 157.0.8100.2 ',
+     {'chrome_type': 'google-chrome', 'driver_version': '157.0.8100.2'}),
+    ('/opt/chrome', 'unreadable: [Errno 13] Permission denied',
+     {'chrome_type': 'google-chrome', 'driver_version': None}),
+])
+def test_step_4_webdriver_manager_asks_for_the_browser_that_is_installed(monkeypatch, found, version, request_made):
+    network = NetworkStandIns(monkeypatch, selenium_manager_fails=True)
+    choice = browser.resolve(explicit_binary=None, which=fake_which({'chromium': found}), version_of=lambda _: version)
+    assert (choice.driver, choice.source) == ('/cache/wdm/chromedriver', 'webdriver-manager')
+    assert [name for name, _ in network.asked] == ['Selenium Manager', 'webdriver-manager']
+    assert network.asked[1][1] == request_made
+    assert 'Selenium Manager: ConnectionError: network unreachable' in choice.notes
+
+
+def test_without_any_browser_webdriver_manager_looks_for_google_chrome_itself():
+    assert browser.webdriver_manager_request(None, versions({})) == ('google-chrome', None)
 
 
 def test_chrome_options_are_quiet_and_blind(tmp_path):
