@@ -142,8 +142,8 @@ SPECS: tuple[Spec, ...] = (
                             '(ui.navigate.to); the server storm is skipped without one', ''),
     Spec('check_selector', 'CSS selector the page check clicks after its round trip (optional)', ''),
     Spec('check_text', 'text the page check waits for on the page after that click (optional)', ''),
-    Spec('disconnect_fix', 'on: the #4304 guard where NiceGUI lacks it (a NiceGUI that should have it fails); '
-                           'off: NiceGUI as shipped; bug: the pre-2.11.1 behaviour, #4304 expected', 'on', _mode),
+    Spec('disconnect_fix', 'off: NiceGUI as shipped; on: the #4304 guard where NiceGUI lacks it (a NiceGUI that '
+                           'should have it fails); bug: the pre-2.11.1 behaviour, #4304 expected', 'off', _mode),
     Spec('storm_count', 'navigations per storm', '30', _whole(1)),
     Spec('crowd', 'browsers storming the server at once, each with a seed of its own; a crowd is judged as one '
                   'storm, with what each browser caused attributed to it', '1', _whole(1)),
@@ -186,7 +186,7 @@ class Settings:
     server_selector: str = ''
     check_selector: str = ''
     check_text: str = ''
-    disconnect_fix: Mode = 'on'
+    disconnect_fix: Mode = 'off'
     storm_count: int = 30
     crowd: int = 1
     prune: bool = False

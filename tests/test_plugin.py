@@ -96,7 +96,7 @@ def test_each_way_of_enabling_it(pytester: pytest.Pytester, how: str) -> None:
     pytester.makepyfile('def test_one(nicegui_e2e_settings):\n    assert nicegui_e2e_settings.storm_count == 30\n')
     result = pytester.runpytest_subprocess(*args)
     result.assert_outcomes(passed=1)
-    assert 'nicegui-e2e: disconnect fix on' in result.stdout.str()
+    assert 'nicegui-e2e: disconnect fix off: NiceGUI as shipped' in result.stdout.str()
 
 
 def test_header_names_no_browser_and_the_fix_forecast(suite: pytest.Pytester) -> None:
