@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from nicegui_e2e.server import NiceGUIServer, ServerError, ServerOptions
+from nicegui_e2e.waiting import wait_for
+from nicegui_e2e.wire import PRUNE_PERIOD
 
 APP = Path(__file__).resolve().parent.parent / 'apps' / 'multipage.py'
 
@@ -73,5 +75,22 @@ def test_browsers_may_use_another_address_while_the_test_process_keeps_loopback(
         assert server.base_url == f'http://localhost:{server.info["port"]}'
         assert server.url('/b') == f'http://127.0.0.1:{server.info["port"]}/b'
         assert server.diagnostics()['race_hits'] == 0
+    finally:
+        server.stop()
+
+
+def test_nicegui_s_own_prune_deletes_the_aged_clients_on_its_own_schedule(tmp_path):
+    """A page loaded and never connected: aged by the server, then deleted by NiceGUI's prune timer within its
+    shortened period, counted as a run that started after the aging."""
+    server = start(tmp_path, APP)
+    try:
+        with urllib.request.urlopen(server.url('/b'), timeout=5) as response:
+            assert response.status == 200
+        page = [c['id'] for c in server.diagnostics()['clients'] if not c['shared']]
+        aged = server.prune(since=0)
+        assert aged['how'] == 'timer' and aged['aged'] >= 1 and aged['runs'] is not None
+        assert wait_for(lambda: server.diagnostics()['prune_runs'] > aged['runs'], timeout=PRUNE_PERIOD + 5,
+                        what="a run of NiceGUI's prune timer")
+        assert not [c for c in server.diagnostics()['clients'] if c['id'] in page]
     finally:
         server.stop()
