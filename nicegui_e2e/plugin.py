@@ -53,8 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help_text = (f'{spec.help} (env {settings.env(spec.name)}, ini {settings.ini(spec.name)}; '
                      f'default {spec.default or "none"})')
         if spec.switch:
-            group.addoption(settings.flag(spec.name), dest=settings.ini(spec.name), action='store_const',
-                            const='on', default=None, help=help_text)
+            group.addoption(settings.flag(spec.name), dest=settings.ini(spec.name), nargs='?', const='on',
+                            default=None, metavar='on|off', help=help_text)
         else:
             group.addoption(settings.flag(spec.name), dest=settings.ini(spec.name), default=None, help=help_text)
         parser.addini(settings.ini(spec.name), spec.help, default='')

@@ -131,7 +131,7 @@ class Spec:
     help: str
     default: str
     parse: Callable[[str], Any] = _text
-    switch: bool = False  # a flag that takes no value
+    switch: bool = False  # on or off; the flag alone means on (--nicegui-e2e-headed), or it names one (=off)
 
 
 SPECS: tuple[Spec, ...] = (
@@ -147,9 +147,9 @@ SPECS: tuple[Spec, ...] = (
     Spec('storm_count', 'navigations per storm', '30', _whole(1)),
     Spec('crowd', 'browsers storming the server at once, each with a seed of its own; a crowd is judged as one '
                   'storm, with what each browser caused attributed to it', '1', _whole(1)),
-    Spec('prune', "also judge each storm after its browsers left and NiceGUI's own prune ran over its clients, "
-                  'aged past the threshold: none of them and no more asyncio tasks than before may be left', 'off',
-         _switch, switch=True),
+    Spec('prune', "also judge each storm after its browsers left and NiceGUI's own prune, on its own schedule, "
+                  'ran over its clients, aged past the threshold: none of them and no more asyncio tasks than '
+                  'before may be left (off: a quicker pass)', 'on', _switch, switch=True),
     Spec('storm_cadence', 'pause between navigations: 150, 0-400, sweep:0-400 or connect', 'connect', Cadence.parse),
     Spec('handshake_delay_ms', 'browser fault: hold the handshake back this long after connect (0: natural timing)',
          '1000', _whole(0)),
@@ -189,7 +189,7 @@ class Settings:
     disconnect_fix: Mode = 'off'
     storm_count: int = 30
     crowd: int = 1
-    prune: bool = False
+    prune: bool = True
     storm_cadence: Cadence = field(default_factory=lambda: Cadence.parse('connect'))
     handshake_delay_ms: int = 1000
     server_handshake_delay_ms: int = 0
