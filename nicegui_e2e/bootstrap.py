@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn
 
 from . import disconnect
-from .instrument import Ledger, diagnostics_endpoint, instrument, prune_endpoint
+from .instrument import Ledger, count_prunes, diagnostics_endpoint, instrument, prune_endpoint
 from .records import JsonLinesHandler, LastResortEcho
 from .wire import DIAGNOSTICS_PATH, ENV, MODES, PRUNE_PATH, BootSettings, ServerInfo
 
@@ -190,7 +190,9 @@ def main() -> None:
     endpoint = diagnostics_endpoint(ledger, client_cls=Client, sio=core.sio, core=core)
     core.app.add_api_route(DIAGNOSTICS_PATH, endpoint,
                            methods=['GET'], include_in_schema=False)
-    core.app.add_api_route(PRUNE_PATH, prune_endpoint(Client), methods=['POST'], include_in_schema=False)
+    schedule = count_prunes(ledger, client_cls=Client, app=core.app)
+    core.app.add_api_route(PRUNE_PATH, prune_endpoint(ledger, Client, schedule), methods=['POST'],
+                           include_in_schema=False)
 
     started = {'done': False}
     original_server_run = server_module.Server.run

@@ -21,7 +21,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .disconnect import connect_query
-from .wire import HELD_MARK, LANE_MARK, PING_EVENT, PRUNE_AGE, ClientState, Diagnostics, Event, HandshakePath, Pruned
+from .wire import (
+    HELD_MARK,
+    LANE_MARK,
+    PING_EVENT,
+    PRUNE_AGE,
+    PRUNE_PERIOD,
+    ClientState,
+    Diagnostics,
+    Event,
+    HandshakePath,
+    Pruned,
+    PruneSchedule,
+)
 
 race_log = logging.getLogger('nicegui_e2e.race')
 prune_log = logging.getLogger('nicegui_e2e.prune')
@@ -39,6 +51,7 @@ class Ledger:
         self.client_of: dict[str, str] = {}  # socket id -> the client id its page named when it connected
         self.lane_of: dict[str, int] = {}  # socket id -> the browser of a crowd it came from
         self.error_pages: set[str] = set()  # client ids of pages served with a 4xx or 5xx status
+        self.prune_runs: int | None = None  # runs of NiceGUI's prune timer so far; None for a prune loop
         self._lock = threading.Lock()
 
     def record(self, kind: str, **data: Any) -> None:
@@ -247,7 +260,7 @@ def snapshot(ledger: Ledger, *, client_cls: Any, sio: Any, since: int = 0, recon
         total = len(ledger.events)
     return Diagnostics(time=time.time(), clients=clients, dead_mappings=dead_mappings, race_hits=ledger.race_hits,
                        events=events, event_count=total, reconnect_timeout=reconnect_timeout, pages=pages or [],
-                       tasks=pending_tasks())
+                       tasks=pending_tasks(), prune_runs=ledger.prune_runs)
 
 
 def pending_tasks() -> dict[str, int]:
@@ -263,11 +276,38 @@ def _loopback(request: Request) -> bool:
     return request.client is not None and request.client.host in LOOPBACK
 
 
-def prune_endpoint(client_cls: Any) -> Callable[[Request, float], Awaitable[JSONResponse]]:
-    """Age the clients created since ``since`` past NiceGUI's prune threshold, then have NiceGUI prune: by its
-    own ``prune_instances`` where the release has one that prunes once (2.24 and later; before, a coroutine of
-    that name is the prune loop itself), else by that loop, which runs every 10 s. The judgement stays
-    NiceGUI's: which clients it deletes is what the suite then reads."""
+def count_prunes(ledger: Ledger, *, client_cls: Any, app: Any) -> PruneSchedule:
+    """Count the runs of NiceGUI's own prune, and have NiceGUI's timer run it every :data:`PRUNE_PERIOD` seconds
+    instead of 10: NiceGUI (2.24 and later) starts that timer at startup, after this, with the class's
+    ``prune_instances``, so the timer finds the counting one and the app's ``timer`` the shorter period. Before
+    2.24, ``prune_instances`` is NiceGUI's endless prune loop, started at startup too: left alone, its runs
+    are not counted."""
+    original = client_cls.prune_instances
+    if inspect.iscoroutinefunction(original):
+        return 'loop'
+    ledger.prune_runs = 0
+
+    @functools.wraps(original)
+    def prune_instances(_cls: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(*args, **kwargs)
+        finally:
+            ledger.prune_runs = (ledger.prune_runs or 0) + 1
+    client_cls.prune_instances = classmethod(prune_instances)
+    timer = app.timer  # NiceGUI's Timer class, an attribute of its App class
+
+    def sooner(interval: float, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        ours = getattr(callback, '__func__', None) is prune_instances
+        return timer(PRUNE_PERIOD if ours else interval, callback, *args, **kwargs)
+    app.timer = sooner
+    return 'timer'
+
+
+def prune_endpoint(ledger: Ledger, client_cls: Any, schedule: PruneSchedule,
+                   ) -> Callable[[Request, float], Awaitable[JSONResponse]]:
+    """Age the clients created since ``since`` past NiceGUI's prune threshold, and no more: NiceGUI's own prune
+    deletes them on its own schedule (:func:`count_prunes`), or does not, which is then the finding. The answer
+    says how many runs of NiceGUI's prune had finished by then, so the suite can wait for the next one."""
     async def prune(request: Request, since: float = 0.0) -> JSONResponse:
         if not _loopback(request):
             return JSONResponse({'detail': 'Not Found'}, status_code=404)
@@ -277,12 +317,7 @@ def prune_endpoint(client_cls: Any) -> Callable[[Request, float], Awaitable[JSON
                 client.created -= PRUNE_AGE
                 aged += 1
         prune_log.info('prune: %d client(s) of the storm aged past the threshold', aged)
-        prune_once = getattr(client_cls, 'prune_instances', None)
-        how = 'tick'
-        if callable(prune_once) and not inspect.iscoroutinefunction(prune_once):  # before 2.24: the endless loop
-            prune_once()
-            how = 'prune_instances'
-        return JSONResponse(Pruned(aged=aged, how=how))
+        return JSONResponse(Pruned(aged=aged, how=schedule, runs=ledger.prune_runs))
     return prune
 
 

@@ -19,7 +19,7 @@ from .problems import one_line
 from .server import NiceGUIServer
 from .verdict import AfterPrune, Evidence, Verdict, figures, judge_storm
 from .waiting import wait_at_most, wait_for
-from .wire import PING_EVENT, ClientState, Diagnostics, Event, ServerInfo
+from .wire import PING_EVENT, PRUNE_PERIOD, ClientState, Diagnostics, Event, PruneSchedule, ServerInfo
 
 SETTLE_GRACE = 5.0
 DROP_GRACE = 1.0
@@ -320,24 +320,32 @@ TASK_NOISE = 2
 (Starlette's middleware waits on an event); a leak grows with every page load, far beyond this."""
 TASK_WIND_DOWN = 5.0
 """Seconds the tasks of deleted clients get to end before those still there count as left over."""
-PRUNE_TICK = 10.0
-"""Seconds between two runs of NiceGUI's prune loop, the only prune of releases before 2.24."""
-PRUNE_DEADLINE = PRUNE_TICK + 5.0
-"""Seconds to wait for a release without a callable prune to prune by its own loop."""
+PRUNE_LOOP = 10.0
+"""Seconds between two runs of NiceGUI's prune loop, its only prune before 2.24, which the suite leaves alone."""
+PRUNE_DEADLINE: Mapping[PruneSchedule, float] = {'timer': PRUNE_PERIOD + 5.0, 'loop': PRUNE_LOOP + 5.0}
+"""Seconds to wait for NiceGUI's own prune after the storm's clients were aged: one period, and some."""
 
 
 def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], tasks_before: Mapping[str, int],
                 ) -> AfterPrune:
-    """Age the storm's clients past NiceGUI's threshold, let NiceGUI prune, and read what is left: clients of the
-    storm (by the pages it served) and NiceGUI's tasks beyond those there before the storm."""
+    """Age the storm's clients past NiceGUI's threshold, wait for NiceGUI's own prune to run on its own schedule,
+    and read what is left: clients of the storm (by the pages it served) and NiceGUI's tasks beyond those there
+    before the storm. The suite never prunes: a NiceGUI whose prune does not run leaves the aged clients."""
     storm_clients = {event.get('client') for event in events if event['kind'] == 'page'}
-    how = server.prune(since)['how']
+    aged = server.prune(since)
+    how = aged['how']
 
     def left() -> list[ClientState]:
         return [c for c in server.diagnostics(since=1 << 30)['clients'] if c['id'] in storm_clients]
-    if how == 'tick':  # NiceGUI's prune loop deletes the aged clients it does not take for connected
-        wait_at_most(lambda: not [c for c in left() if not c['looks_connected']], timeout=PRUNE_DEADLINE,
+
+    def ran_since(runs: int) -> bool:
+        return (server.diagnostics(since=1 << 30)['prune_runs'] or 0) > runs
+    runs = aged['runs']
+    if runs is None:  # a loop's runs are not counted: it is done once it deleted the aged clients it may delete
+        wait_at_most(lambda: not [c for c in left() if not c['looks_connected']], timeout=PRUNE_DEADLINE[how],
                      interval=0.2)
+    else:  # a run of NiceGUI's prune timer that started after the clients were aged
+        wait_at_most(lambda: ran_since(runs), timeout=PRUNE_DEADLINE[how], interval=0.1)
     survivors = left()
 
     def growth() -> dict[str, int]:
@@ -345,9 +353,9 @@ def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], ta
         return {name: count - tasks_before.get(name, 0) for name, count in sorted(after.items())
                 if count > tasks_before.get(name, 0) + TASK_NOISE and not name.startswith(TRANSPORT_TASKS)}
     # a deleted client's tasks end on their next wake-up (an outbox's within a second); NiceGUI's prune loop keeps
-    # the clients it deleted in a local list until its next tick (seen on 2.13.0), so what only they hold waits
+    # the clients it deleted in a local list until its next run (seen on 2.13.0), so what only they hold waits
     # that long for the collection; what is left then is the finding
-    wind_down = TASK_WIND_DOWN + (PRUNE_TICK if how == 'tick' else 0.0)
+    wind_down = TASK_WIND_DOWN + (PRUNE_LOOP if how == 'loop' else 0.0)
     wait_at_most(lambda: not growth(), timeout=wind_down, interval=0.5)
     return AfterPrune(how=how, clients=len(survivors),
                       looking_connected=sum(1 for c in survivors if c['looks_connected']), task_growth=growth())

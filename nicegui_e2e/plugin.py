@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from packaging.version import InvalidVersion
 
-from . import incident, lifecycle, settings, timeline
+from . import corpus, incident, lifecycle, settings, timeline
 from .browser import Browser, BrowserError, BrowserOptions, grid_offer
 from .collector import StormCollector, versions
 from .disconnect import UPSTREAM_GUARD_SINCE, should_have_guard
@@ -52,8 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help_text = (f'{spec.help} (env {settings.env(spec.name)}, ini {settings.ini(spec.name)}; '
                      f'default {spec.default or "none"})')
         if spec.switch:
-            group.addoption(settings.flag(spec.name), dest=settings.ini(spec.name), action='store_const',
-                            const='on', default=None, help=help_text)
+            group.addoption(settings.flag(spec.name), dest=settings.ini(spec.name), nargs='?', const='on',
+                            default=None, metavar='on|off', help=help_text)
         else:
             group.addoption(settings.flag(spec.name), dest=settings.ini(spec.name), default=None, help=help_text)
         parser.addini(settings.ini(spec.name), spec.help, default='')
@@ -165,6 +166,22 @@ def fix_forecast(mode: Mode, nicegui_version: str | None) -> str:
            'where a NiceGUI that should have it does not'
 
 
+def known_bugs_line(nicegui_version: str | None) -> str:
+    """The known bugs of the installed NiceGUI, each with the release that fixes it, and the first release free
+    of them all, in one line; ``python -m nicegui_e2e bugs`` says what each does."""
+    if nicegui_version is None:
+        return 'known bugs of NiceGUI: none to name, NiceGUI is not installed'
+    try:
+        found = corpus.known_bugs_of(nicegui_version)
+    except InvalidVersion:
+        return f'known bugs of NiceGUI: none to name, its release {nicegui_version!r} is not a version'
+    if not found:
+        return f'known bugs of NiceGUI {nicegui_version}: none'
+    named = ', '.join(f'{bug.key} (fixed in {bug.first_fixed})' for bug in found)
+    return (f'known bugs of NiceGUI {nicegui_version}: {named}; first release free of them: '
+            f'{corpus.first_release_free(nicegui_version)} (what each does: python -m nicegui_e2e bugs)')
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     chosen = config.stash[SETTINGS]
     found = versions()
@@ -172,6 +189,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         'nicegui-e2e: ' + ', '.join(f'{k} {v}' for k, v in found.items()),
         f'nicegui-e2e: disconnect fix {fix_forecast(chosen.disconnect_fix, found.get("nicegui"))}',
+        f'nicegui-e2e: {known_bugs_line(found.get("nicegui"))}',
         f'nicegui-e2e: settings not at their default: {changed or "none"}',
         f'nicegui-e2e: storm seed {config.stash[SEED]} (repeat with {settings.flag("storm_seed")} '
         f'{config.stash[SEED]})',

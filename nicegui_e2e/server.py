@@ -178,7 +178,7 @@ class NiceGUIServer:
             return json.loads(response.read())
 
     def prune(self, since: float) -> Pruned:
-        """Age the clients created since ``since`` past NiceGUI's prune threshold and have NiceGUI prune."""
+        """Age the clients created since ``since`` past NiceGUI's prune threshold, for NiceGUI's own prune."""
         request = urllib.request.Request(f'{self.url(PRUNE_PATH)}?since={since}', method='POST')
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())

@@ -142,7 +142,7 @@ class Spec:
     help: str
     default: str
     parse: Callable[[str], Any] = _text
-    switch: bool = False  # a flag that takes no value
+    switch: bool = False  # on or off; the flag alone means on (--nicegui-e2e-headed), or it names one (=off)
 
 
 SPECS: tuple[Spec, ...] = (
@@ -153,14 +153,14 @@ SPECS: tuple[Spec, ...] = (
                             '(ui.navigate.to); the server storm is skipped without one', ''),
     Spec('check_selector', 'CSS selector the page check clicks after its round trip (optional)', ''),
     Spec('check_text', 'text the page check waits for on the page after that click (optional)', ''),
-    Spec('disconnect_fix', 'on: the #4304 guard where NiceGUI lacks it (a NiceGUI that should have it fails); '
-                           'off: NiceGUI as shipped; bug: the pre-2.11.1 behaviour, #4304 expected', 'on', _mode),
+    Spec('disconnect_fix', 'off: NiceGUI as shipped; on: the #4304 guard where NiceGUI lacks it (a NiceGUI that '
+                           'should have it fails); bug: the pre-2.11.1 behaviour, #4304 expected', 'off', _mode),
     Spec('storm_count', 'navigations per storm', '30', _whole(1)),
     Spec('crowd', 'browsers storming the server at once, each with a seed of its own; a crowd is judged as one '
                   'storm, with what each browser caused attributed to it', '1', _whole(1)),
-    Spec('prune', "also judge each storm after its browsers left and NiceGUI's own prune ran over its clients, "
-                  'aged past the threshold: none of them and no more asyncio tasks than before may be left', 'off',
-         _switch, switch=True),
+    Spec('prune', "also judge each storm after its browsers left and NiceGUI's own prune, on its own schedule, "
+                  'ran over its clients, aged past the threshold: none of them and no more asyncio tasks than '
+                  'before may be left (off: a quicker pass)', 'on', _switch, switch=True),
     Spec('storm_cadence', 'pause between navigations: 150, 0-400, sweep:0-400 or connect', 'connect', Cadence.parse),
     Spec('handshake_delay_ms', 'browser fault: hold the handshake back this long after connect (0: natural timing)',
          '1000', _whole(0)),

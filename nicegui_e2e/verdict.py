@@ -42,7 +42,7 @@ class LaneTally:
 @dataclass
 class AfterPrune:
     """What is left of a storm once its browsers left and NiceGUI pruned its clients, aged past the threshold."""
-    how: str  # 'prune_instances': NiceGUI's prune called; 'tick': its own loop waited for
+    how: str  # how NiceGUI pruned on its own: 'timer' (2.24 and later), 'loop' (before; wire.PruneSchedule)
     clients: int  # the storm's clients still there
     looking_connected: int  # of those, clients with a tab id: NiceGUI's prune skips them, so nothing deletes them
     task_growth: Mapping[str, int]  # NiceGUI's pending tasks by coroutine, less those before the storm

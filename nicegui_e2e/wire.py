@@ -27,9 +27,17 @@ inside the connect request (3.x), or explicit because the suite's hold-back turn
 ENV = 'NICEGUI_E2E_SERVER'
 DIAGNOSTICS_PATH = '/_nicegui_e2e/diagnostics'
 PRUNE_PATH = '/_nicegui_e2e/prune'
-"""Ages the storm's clients past NiceGUI's prune threshold and prunes; loopback callers only, as the diagnostics."""
+"""Ages the storm's clients past NiceGUI's prune threshold, for NiceGUI's own prune to find on its schedule; loopback
+callers only, as the diagnostics."""
 PRUNE_AGE = 61.0
 """Seconds a client is made older by: NiceGUI prunes clients without a socket from 60 s of age, in every release."""
+PRUNE_PERIOD = 1.0
+"""Seconds between two runs of NiceGUI's prune timer (2.24 and later) in the servers the suite starts, instead of
+NiceGUI's 10 s, so that a storm judged after the prune waits about a second for it. Only the period changes: the
+timer, the prune and its threshold are NiceGUI's. Releases before 2.24 prune in a loop of their own every 10 s."""
+PruneSchedule = Literal['timer', 'loop']
+"""How the NiceGUI under test runs its prune: a timer of the app, whose runs the server counts, or (before 2.24)
+an endless loop of its own, whose runs cannot be counted, only their effects seen."""
 PING_EVENT = 'nicegui_e2e_ping'
 """The socket event of the page check's round trip; its handler exists only in servers the suite starts."""
 HELD_MARK = 'nicegui_e2e_held'
@@ -119,9 +127,11 @@ class Diagnostics(TypedDict):
     reconnect_timeout: Optional[float]
     pages: list[str]  # what a storm visits unless told otherwise: the app's routes without path parameters
     tasks: dict[str, int]  # pending asyncio tasks of the server's loop, by the qualified name of their coroutine
+    prune_runs: Optional[int]  # runs of NiceGUI's prune finished so far; None where it prunes in its own loop
 
 
 class Pruned(TypedDict):
     """The answer of :data:`PRUNE_PATH`."""
     aged: int  # clients made older
-    how: str  # 'prune_instances' where NiceGUI's prune could be called, 'tick' where its own loop does it
+    how: PruneSchedule
+    runs: Optional[int]  # runs of NiceGUI's prune finished before the clients were aged; None for a loop

@@ -101,7 +101,7 @@ def test_each_way_of_enabling_it(pytester: pytest.Pytester, how: str) -> None:
     pytester.makepyfile('def test_one(nicegui_e2e_settings):\n    assert nicegui_e2e_settings.storm_count == 30\n')
     result = pytester.runpytest_subprocess(*args)
     result.assert_outcomes(passed=1)
-    assert 'nicegui-e2e: disconnect fix on' in result.stdout.str()
+    assert 'nicegui-e2e: disconnect fix off: NiceGUI as shipped' in result.stdout.str()
 
 
 def test_header_names_no_browser_and_the_fix_forecast(suite: pytest.Pytester) -> None:
@@ -176,7 +176,7 @@ def give(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: settin
         suite.makeini(f'[pytest]\n{settings.ini(name)} = {value}\n')
     if source != 'flag':
         return []
-    return [settings.flag(name)] if settings.SPEC[name].switch else [f'{settings.flag(name)}={value}']
+    return [f'{settings.flag(name)}={value}']
 
 
 def one_error_line(result: pytest.RunResult, name: str, value: str, source: settings.Source) -> str:
@@ -194,8 +194,6 @@ def one_error_line(result: pytest.RunResult, name: str, value: str, source: sett
 def test_a_bad_value_is_one_line_naming_where_it_came_from(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
                                                            source: settings.Source, name: str, value: str,
                                                            complaint: str) -> None:
-    if source == 'flag' and settings.SPEC[name].switch:
-        pytest.skip('a switch flag takes no value; its environment and ini forms are checked')
     args = give(suite, monkeypatch, source, name, value)
     suite.makepyfile('def test_one():\n    pass\n')
     assert one_error_line(suite.runpytest(*args), name, value, source) == complaint
@@ -232,6 +230,30 @@ def test_a_server_that_cannot_start_fails_each_test_in_one_line_without_trying_a
         'nicegui_e2e_app',
         'nicegui-e2e: app file not found: */main.py; * (as for an earlier test)'])
     assert 'Traceback' not in result.stdout.str()
+
+
+@pytest.mark.parametrize('form, expected', [
+    ((), True),  # the default: judged after NiceGUI's own prune
+    (('--nicegui-e2e-prune',), True),
+    (('--nicegui-e2e-prune=off',), False),
+    (('--nicegui-e2e-prune', 'off'), False),
+    (('--nicegui-e2e-prune=on',), True),
+    (('--nicegui-e2e-prune=no',), False),
+    (('env', 'off'), False),
+    (('ini', 'off'), False),
+    (('ini', 'off', '--nicegui-e2e-prune'), True),  # the flag alone wins over the ini file
+])
+def test_prune_switch_in_every_form(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+                                    form: tuple[str, ...], expected: bool) -> None:
+    args = list(form)
+    if form[:1] == ('env',):
+        monkeypatch.setenv('NICEGUI_E2E_PRUNE', form[1])
+        args = []
+    if form[:1] == ('ini',):
+        suite.makeini(f'[pytest]\nnicegui_e2e_prune = {form[1]}\n')
+        args = list(form[2:])
+    suite.makepyfile(f'def test_one(nicegui_e2e_settings):\n    assert nicegui_e2e_settings.prune is {expected}\n')
+    suite.runpytest(*args).assert_outcomes(passed=1)
 
 
 def test_headed_switch_in_every_form(suite: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:

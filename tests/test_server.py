@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from nicegui_e2e.server import NiceGUIServer, ServerError, ServerOptions
-from nicegui_e2e.wire import BootSettings
+from nicegui_e2e.waiting import wait_for
+from nicegui_e2e.wire import PRUNE_PERIOD, BootSettings
 
 APP = Path(__file__).resolve().parent.parent / 'apps' / 'multipage.py'
 
@@ -92,3 +93,20 @@ def test_the_server_is_told_its_options_and_equal_options_are_one_key(tmp_path):
                          reconnect_timeout=4.0, module='pkg.web', attribute='api', address='example.test',
                          startup_timeout=9)
     assert {options: 1}[same] == 1 and replace(same, disconnect_delay=0.0) not in {options: 1}
+
+
+def test_nicegui_s_own_prune_deletes_the_aged_clients_on_its_own_schedule(tmp_path):
+    """A page loaded and never connected: aged by the server, then deleted by NiceGUI's prune timer within its
+    shortened period, counted as a run that started after the aging."""
+    server = start(tmp_path, APP)
+    try:
+        with urllib.request.urlopen(server.url('/b'), timeout=5) as response:
+            assert response.status == 200
+        page = [c['id'] for c in server.diagnostics()['clients'] if not c['shared']]
+        aged = server.prune(since=0)
+        assert aged['how'] == 'timer' and aged['aged'] >= 1 and aged['runs'] is not None
+        assert wait_for(lambda: server.diagnostics()['prune_runs'] > aged['runs'], timeout=PRUNE_PERIOD + 5,
+                        what="a run of NiceGUI's prune timer")
+        assert not [c for c in server.diagnostics()['clients'] if c['id'] in page]
+    finally:
+        server.stop()

@@ -176,21 +176,21 @@ def test_history_builds_two_entries_even_for_a_one_page_app():
 
 def test_what_nicegui_prune_leaves_fails_the_storm_and_a_clean_prune_is_noted():
     from nicegui_e2e.verdict import AfterPrune
-    left = judge_storm(evidence(pruned=AfterPrune('prune_instances', clients=3, looking_connected=2,
+    left = judge_storm(evidence(pruned=AfterPrune('timer', clients=3, looking_connected=2,
                                                   task_growth={'Event.wait': 15})))
     assert left.failures == [
         "3 client(s) of the storm outlived NiceGUI's prune; 2 look connected without a socket (a handshake "
         "processed after its socket left), which NiceGUI's prune skips, so nothing ever deletes them",
         '15 asyncio task(s) left after the storm and the prune: Event.wait +15']
-    clean = judge_storm(evidence(pruned=AfterPrune('tick', clients=0, looking_connected=0, task_growth={})))
-    assert not clean.failures and any("NiceGUI's prune ran (tick)" in note for note in clean.notes)
+    clean = judge_storm(evidence(pruned=AfterPrune('loop', clients=0, looking_connected=0, task_growth={})))
+    assert not clean.failures and any("NiceGUI's prune ran (loop)" in note for note in clean.notes)
 
 
 def test_a_known_bug_of_the_release_must_show_and_nothing_else_may_fail():
     from nicegui_e2e.verdict import AfterPrune
 
     def report(growth, version='3.7.1'):
-        e = evidence(pruned=AfterPrune('prune_instances', clients=0, looking_connected=0, task_growth=growth))
+        e = evidence(pruned=AfterPrune('timer', clients=0, looking_connected=0, task_growth=growth))
         return corpus_report(e, version, 'test_async_pages_leave_no_task_behind')
     assert report({'Event.wait': 15}).problems() == []
     assert report({}).problems() == ['#5803 not detected although NiceGUI 3.7.1 has it: each load of an async '
@@ -230,7 +230,7 @@ def test_timers_left_by_pruned_pages_are_5595_on_3_4_1_and_a_failure_on_3_5_0():
     from nicegui_e2e.verdict import AfterPrune
 
     def report(version):
-        e = evidence(pruned=AfterPrune('prune_instances', clients=0, looking_connected=0,
+        e = evidence(pruned=AfterPrune('timer', clients=0, looking_connected=0,
                                        task_growth={'Timer._run_in_loop': 10}))
         return corpus_report(e, version, 'test_timers_of_pages_left_before_they_connected_end')
     assert report('3.4.1').problems() == []
