@@ -170,11 +170,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     found = versions()
     changed = ', '.join(f'{name}={value} ({source})' for name, (value, source) in chosen.changed().items())
     return [
-        'nicegui-e2e: ' + ', '.join(f'{k} {v}' for k, v in found.items()),
-        f'nicegui-e2e: disconnect fix {fix_forecast(chosen.disconnect_fix, found.get("nicegui"))}',
-        f'nicegui-e2e: settings not at their default: {changed or "none"}',
+        'nicegui-e2e: ' + ', '.join(f'{k} {v}' for k, v in found.items())
+        + f'; disconnect fix {fix_forecast(chosen.disconnect_fix, found.get("nicegui"))}',
         f'nicegui-e2e: storm seed {config.stash[SEED]} (repeat with {settings.flag("storm_seed")} '
-        f'{config.stash[SEED]})',
+        f'{config.stash[SEED]}); settings not at their default: {changed or "none"}',
     ]
 
 
@@ -343,13 +342,13 @@ def nicegui_crowd_browsers(nicegui_browser: Browser, nicegui_e2e_settings: Setti
 @pytest.fixture(scope='session')
 def nicegui_allowlist(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings) -> list[incident.AllowEntry]:
     """The built-in allow-list, plus the user's file where one is named."""
-    paths = [BUILTIN_ALLOWLIST]
+    paths = [(BUILTIN_ALLOWLIST, True)]
     if nicegui_e2e_settings.allowlist:
-        paths.append(_resolve_path(pytestconfig, nicegui_e2e_settings.allowlist))
+        paths.append((_resolve_path(pytestconfig, nicegui_e2e_settings.allowlist), False))
     entries: list[incident.AllowEntry] = []
-    for path in paths:
-        problem = _attempt(lambda path=path: entries.extend(incident.load_allowlist(path)),  # type: ignore[misc]
-                           incident.AllowListError)
+    for path, shipped in paths:
+        problem = _attempt(lambda path=path, shipped=shipped: entries.extend(  # type: ignore[misc]
+            incident.load_allowlist(path, shipped=shipped)), incident.AllowListError)
         if problem:
             pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
     return entries

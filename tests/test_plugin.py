@@ -25,16 +25,19 @@ from types import SimpleNamespace
 import pytest
 
 from nicegui_e2e import lifecycle
-from nicegui_e2e.incident import Exc, Frame, Incident, Judged
+from nicegui_e2e.incident import Exc, Frame, Incident, judge
 from nicegui_e2e.storm import StormResult
 from nicegui_e2e.verdict import Evidence, judge_storm
 
 KEYERROR = Incident(Exc('KeyError', "'sid'", (Frame('/s/site-packages/nicegui/client.py', 'handle_disconnect', 1),)))
+ABORTED = Incident(Exc('RuntimeError', 'No response returned.',
+                       (Frame('/s/site-packages/starlette/middleware/base.py', 'call_next', 1),)))
 
 
-def fake_run(server, browser, scenario, *, count, cadence, seed, **_):
+def fake_run(server, browser, scenario, *, count, cadence, seed, allowlist, versions, **_):
     kind = server.kind
-    judged = Judged(failing=[KEYERROR] * 3 if kind in ('4304', 'bug') else [])
+    incidents = [KEYERROR] * 3 if kind in ('4304', 'bug') else [ABORTED] * 2 if kind == 'allowed' else []
+    judged = judge(incidents, allowlist, versions)
     evidence = Evidence(scenario=scenario, cadence=str(cadence), navigations=count, departures=count - 1, missed=[],
                         seconds=1.0, race_hits=0 if kind == 'no-race' else count - 1, expect_race=True,
                         keyerrors_raw=0, judged=judged, leaked_clients=0, dead_mappings=0, unconnected=0,
@@ -96,15 +99,16 @@ def test_each_way_of_enabling_it(pytester: pytest.Pytester, how: str) -> None:
     pytester.makepyfile('def test_one(nicegui_e2e_settings):\n    assert nicegui_e2e_settings.storm_count == 30\n')
     result = pytester.runpytest_subprocess(*args)
     result.assert_outcomes(passed=1)
-    assert 'nicegui-e2e: disconnect fix on' in result.stdout.str()
+    assert '; disconnect fix on' in result.stdout.str()
 
 
 def test_header_names_no_browser_and_the_fix_forecast(suite: pytest.Pytester) -> None:
     suite.makepyfile('def test_one():\n    pass\n')
     result = suite.runpytest('--nicegui-e2e-disconnect-fix', 'off')
     header = [line for line in result.stdout.lines if line.startswith('nicegui-e2e:')]
-    assert 'nicegui-e2e: disconnect fix off: NiceGUI as shipped; a #4304 KeyError fails the storm' in header
-    assert 'nicegui-e2e: settings not at their default: disconnect_fix=off (flag)' in header
+    assert len(header) == 2
+    assert header[0].endswith('; disconnect fix off: NiceGUI as shipped; a #4304 KeyError fails the storm')
+    assert header[1].endswith('; settings not at their default: disconnect_fix=off (flag)')
     assert not any('chrom' in line.lower() for line in header)
 
 
@@ -276,7 +280,7 @@ def test_fix_modes_mean_what_they_say(suite: pytest.Pytester, kind: str, call: s
 
 def test_summary_junit_and_run_report_carry_one_record(suite: pytest.Pytester) -> None:
     suite.makepyfile(storm_test('clean'))
-    result = suite.runpytest('--junitxml=junit.xml', '--nicegui-e2e-report=out/run.json')
+    result = suite.runpytest('--junitxml=junit.xml', '--nicegui-e2e-report=out/run.json', '-rA')
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(['*nicegui-e2e storms*', 'PASSED  test_*::test_storm  [[]pass[]]',
                                  '*fix: stand-in clean',
@@ -347,3 +351,88 @@ def test_a_storm_that_passes_only_on_a_rerun_still_fails_the_run(suite: pytest.P
     properties = ET.parse(suite.path / 'junit.xml').getroot().iter('property')
     records = [json.loads(p.get('value')) for p in properties if p.get('name') == 'nicegui_storm']
     assert [(r['keyerrors'], r['reruns']) for r in records][-1] == (0, 1), 'the attempt that stands says so'
+
+
+# --- what a run prints ---------------------------------------------------------------------------------------
+
+STORMS = '''
+import pytest
+
+@pytest.mark.parametrize('kind', ['clean', 'bug', 'allowed'])
+def test_storm(nicegui_storm, nicegui_server_factory, kind):
+    nicegui_storm('get', server=nicegui_server_factory(kind))
+
+@pytest.mark.xfail(reason='a known finding')
+def test_known(nicegui_storm, nicegui_server_factory):
+    nicegui_storm('get', server=nicegui_server_factory('4304'))
+'''
+PYTESTS_OWN = re.compile(r'=+ .* =+|(platform|rootdir|configfile|plugins|cachedir): .*|platform .*|collected \d+ items?'
+                         r'|test_\w+\.py [.FxXs]+ +\[100%\]|')
+HELD = 'the hold-back turned this NiceGUI'
+
+
+def plugin_lines(result: pytest.RunResult) -> list[str]:
+    """What the run printed beyond pytest's own lines (a quiet run's: its header, progress and totals)."""
+    return [line for line in result.outlines if not PYTESTS_OWN.fullmatch(line)]
+
+
+def test_a_green_run_adds_two_header_lines_and_two_summary_lines(suite: pytest.Pytester) -> None:
+    suite.makepyfile(STORMS)
+    result = suite.runpytest('-p', 'no:cacheprovider')
+    result.assert_outcomes(passed=3, xfailed=1)
+    lines = plugin_lines(result)
+    assert len(lines) == 4 and all(line.startswith('nicegui-e2e: ') for line in lines), lines
+    assert lines[2] == ('nicegui-e2e: 4 storms, all as expected: 2 pass, 1 bug detected, 1 known finding (xfail); '
+                        'the race hit in 4 of 4 storms')
+    assert lines[3] == 'nicegui-e2e: allowed by the allow-list: 2 x RuntimeError@starlette.middleware.base:call_next'
+    assert all(len(line) <= 120 for line in lines[1:]), 'the first: the fix forecast, in its own words'
+    assert len(result.outlines) <= 15
+
+
+@pytest.mark.parametrize('ask, shown', [
+    ('-rA', ['PASSED', 'PASSED', 'PASSED', 'XFAILED']), ('-v', ['PASSED', 'PASSED', 'PASSED', 'XFAILED']),
+    ('-rP', ['PASSED', 'PASSED', 'PASSED']), ('-rx', ['XFAILED']), ('-rs', [])])
+def test_blocks_come_when_asked_for_and_say_each_note_once(suite: pytest.Pytester, ask: str,
+                                                          shown: list[str]) -> None:
+    suite.makepyfile(STORMS)
+    result = suite.runpytest('-p', 'no:cacheprovider', ask, '--nicegui-e2e-report=run.json')
+    section = result.stdout.str().partition('nicegui-e2e storms')[2]
+    blocks: dict[str, list[str]] = {}  # a storm's head line -> the lines below it
+    for line in section.splitlines():
+        if re.match(r'[A-Z]+ +test_\S+  \[', line):
+            blocks[line] = []
+        elif blocks and line.startswith(' '):
+            blocks[list(blocks)[-1]].append(line)
+    assert [head.split()[0] for head in blocks] == shown
+    storms = json.loads((suite.path / 'run.json').read_text())['storms']
+    for head, below in blocks.items():  # every storm shown with its figures
+        storm = next(storm for storm in storms if head.split()[:2] == [storm['outcome'].upper(), storm['nodeid']])
+        assert f'        {storm["line"]}' in below
+    assert section.count(HELD) == (1 if len(shown) > 1 else len(shown))
+    assert all(section.count(f'NiceGUI 9.9.9, fix: stand-in {kind}') <= 1 for kind in ('clean', 'bug', '4304'))
+    assert all(len(line) <= 120 for line in section.splitlines()
+               if not any(line == f'        {storm["line"]}' for storm in storms)), 'prose wraps; figures do not'
+
+
+def test_a_failing_storm_prints_its_block_once_in_full(suite: pytest.Pytester) -> None:
+    suite.makepyfile(STORMS + storm_test('no-race').replace('test_storm', 'test_dry'))
+    result = suite.runpytest('-p', 'no:cacheprovider')
+    result.assert_outcomes(passed=3, failed=1, xfailed=1)
+    section = result.stdout.str().partition('nicegui-e2e storms')[2].partition('short test summary info')[0]
+    assert [line for line in section.splitlines() if re.match(r'[A-Z]+ +test_', line)] == [
+        'FAILED  test_a_failing_storm_prints_its_block_once_in_full.py::test_dry  [FAIL]']
+    assert section.count('failed: the race was never hit: this storm proves nothing about #4304') == 1
+    assert section.count(HELD) == 1 and section.count('NiceGUI 9.9.9, fix: stand-in no-race') == 1
+    result.stdout.fnmatch_lines(['nicegui-e2e: 5 storms, 1 not as expected: 2 pass, 1 bug detected, '
+                                 '1 known finding (xfail), 1 FAIL; the race hit in 4 of 5 storms'])
+
+
+def test_only_the_users_own_stale_allowlist_entries_are_news(suite: pytest.Pytester) -> None:
+    (suite.path / 'mine.toml').write_text('[[allow]]\nsignature = "ValueError@app.main:*"\nreason = "mine"\n'
+                                          '[[allow]]\nsignature = "LogError@app*"\nreason = "also mine"\n')
+    suite.makepyfile(storm_test('clean'))
+    result = suite.runpytest('-p', 'no:cacheprovider', '--nicegui-e2e-allowlist=mine.toml')
+    result.assert_outcomes(passed=1)
+    stale = [line for line in plugin_lines(result) if 'allow-list' in line]
+    assert stale == ['nicegui-e2e: entries of your allow-list that matched nothing in this run: LogError@app*, '
+                     'ValueError@app.main:*'], 'the shipped entry matched nothing too, and is not named'
