@@ -8,6 +8,7 @@ where one exists (``main_file`` becomes ``nicegui_e2e_app``).
 """
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import os
@@ -15,10 +16,13 @@ import random
 import re
 import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
+from html import escape
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable
 
 import pytest
@@ -399,6 +403,8 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
         except StormSkipped as reason:
             pytest.skip(f'nicegui-e2e: {reason}')
         except lifecycle.PartDied as death:
+            if chosen.artifacts_keep == 'never':
+                pytest.fail(f'nicegui-e2e: {death}', pytrace=False)
             folder = _artifact_folder(request.node)
             _write_casualty(folder, str(death), target, browsers[0])
             pytest.fail(f'nicegui-e2e: {death} (what was collected: {folder})', pytrace=False)
@@ -425,15 +431,52 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     return result
 
 
+ARTIFACT_PROPERTY = 'nicegui_artifact'
+"""The name of the junit property that holds the path of one artefact file (one property per file)."""
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """A storm test's artefacts, kept as ``artifacts_keep`` says and named in junit; a failing one's evidence
+    also goes into its row of a pytest-html report, where one is written."""
     report = yield
     storms = item.stash.get(STORMS, [])
-    if storms and report.when == 'call' and report.failed:
-        folder = _artifact_folder(item)
-        _write_artifacts(folder, storms, item.stash.get(BROWSER, None))
-        report.sections.append(('nicegui-e2e artefacts', str(folder)))
+    if not storms or report.when != 'call':
+        return report
+    keep = item.config.stash[SETTINGS].artifacts_keep
+    kept = keep == 'always' or (keep == 'on-failure' and report.failed)
+    html = _html_extras(item.config) if report.failed else None
+    if not kept and html is None:
+        return report
+    with ExitStack() as scratch:  # where the files go that only the html report needs
+        folder = _artifact_folder(item) if kept else Path(scratch.enter_context(tempfile.TemporaryDirectory()))
+        written = _write_artifacts(folder, storms, item.stash.get(BROWSER, None))
+        if kept:
+            report.sections.append(('nicegui-e2e artefacts', str(folder)))
+            named = {value for name, value in item.user_properties if name == ARTIFACT_PROPERTY}
+            item.user_properties += [(ARTIFACT_PROPERTY, str(path)) for path in written if str(path) not in named]
+        if html is not None:
+            report.extras = [*getattr(report, 'extras', []), *_embedded(html, storms, written)]
     return report
+
+
+def _html_extras(config: pytest.Config) -> ModuleType | None:
+    """pytest-html's ``extras`` module where pytest-html is installed and enabled; ``None`` where it is not (it
+    is imported only where its plugin is loaded, so the suite does not need it)."""
+    if not config.pluginmanager.hasplugin('html'):
+        return None
+    from pytest_html import extras
+    return extras
+
+
+def _embedded(extras: ModuleType, storms: list[lifecycle.StormReport], written: list[Path]) -> list[dict[str, Any]]:
+    """Each storm's verdict and timeline as HTML, and the screenshot as an image, for a pytest-html row."""
+    found = [extras.html(f'<div class="nicegui-e2e"><pre>{escape(_verdict_text(report))}</pre>'
+                         f'<div style="overflow-x: auto">{timeline.render(report)}</div></div>') for report in storms]
+    for path in written:
+        if path.suffix == '.png':
+            found.append(extras.png(base64.b64encode(path.read_bytes()).decode('ascii'), name=path.name))
+    return found
 
 
 def _artifact_folder(item: pytest.Item) -> Path:
@@ -447,20 +490,25 @@ def _artifact_folder(item: pytest.Item) -> Path:
     return folder
 
 
-def _write_artifacts(folder: Path, reports: list[lifecycle.StormReport], browser: Browser | None) -> None:
-    """Everything needed to explain the failure without running it again."""
+def _verdict_text(report: lifecycle.StormReport) -> str:
+    return '\n'.join([report.line, *report.problems(), *report.verdict.notes]) + '\n'
+
+
+def _write_artifacts(folder: Path, reports: list[lifecycle.StormReport], browser: Browser | None) -> list[Path]:
+    """Everything needed to explain the failure without running it again; the files written."""
+    written = []
     for n, report in enumerate(reports, start=1):
         prefix = f'storm{n}-{report.evidence.scenario}'
-        (folder / f'{prefix}-server.log').write_text(report.raw_log, encoding='utf-8')
-        (folder / f'{prefix}-records.jsonl').write_text(
-            ''.join(json.dumps(r) + '\n' for r in report.records), encoding='utf-8')
-        (folder / f'{prefix}-console.json').write_text(json.dumps(report.console, indent=1), encoding='utf-8')
-        (folder / f'{prefix}-events.json').write_text(json.dumps(report.events, indent=1), encoding='utf-8')
-        (folder / f'{prefix}-timeline.svg').write_text(timeline.render(report), encoding='utf-8')
-        (folder / f'{prefix}-verdict.txt').write_text(
-            '\n'.join([report.line, *report.problems(), *report.verdict.notes]) + '\n', encoding='utf-8')
-    if browser is not None:
-        browser.screenshot(folder / 'screenshot.png')
+        for name, text in (('server.log', report.raw_log),
+                           ('records.jsonl', ''.join(json.dumps(r) + '\n' for r in report.records)),
+                           ('console.json', json.dumps(report.console, indent=1)),
+                           ('events.json', json.dumps(report.events, indent=1)),
+                           ('timeline.svg', timeline.render(report)), ('verdict.txt', _verdict_text(report))):
+            written.append(folder / f'{prefix}-{name}')
+            written[-1].write_text(text, encoding='utf-8')
+    if browser is not None and browser.screenshot(folder / 'screenshot.png'):
+        written.append(folder / 'screenshot.png')
+    return written
 
 
 def _write_casualty(folder: Path, what: str, server: NiceGUIServer, browser: Browser) -> None:

@@ -71,6 +71,17 @@ def _switch(text: str) -> bool:
     raise ValueError(f'wants one of {", ".join(TRUE + FALSE[:-1])}')
 
 
+Keep = Literal['on-failure', 'always', 'never']
+KEEPS: tuple[Keep, ...] = ('on-failure', 'always', 'never')
+
+
+def _keep(text: str) -> Keep:
+    for keep in KEEPS:
+        if text.strip() == keep:
+            return keep
+    raise ValueError(f'wants one of {", ".join(KEEPS)}')
+
+
 def _text(text: str) -> str:
     return text.strip()
 
@@ -172,6 +183,9 @@ SPECS: tuple[Spec, ...] = (
     Spec('headed', 'show the browser window (full Chrome, not the headless shell)', 'off', _switch, switch=True),
     Spec('allowlist', 'TOML file of incident signatures allowed to pass, in addition to the built-in list', ''),
     Spec('artifacts', 'folder for failure artefacts (per test, xdist-safe)', 'artifacts'),
+    Spec('artifacts_keep', "when a storm test's artefacts are kept: on-failure, always or never (a failing "
+                           "storm's row in a pytest-html report carries its verdict, timeline and screenshot "
+                           'whatever this says)', 'on-failure', _keep),
     Spec('storm_seed', 'seed of jittered cadences (default: a new one per run, shown in the header)', '', _seed),
     Spec('report', 'write every storm of the run as JSON to this file (the matrix report reads it)', ''),
 )
@@ -204,6 +218,7 @@ class Settings:
     headed: bool = False
     allowlist: str = ''
     artifacts: str = 'artifacts'
+    artifacts_keep: Keep = 'on-failure'
     storm_seed: int | None = None
     report: str = ''
     sources: Mapping[str, Source] = field(default_factory=dict)

@@ -7,6 +7,8 @@ path of the plugin runs as it does for real while nothing is started.
 """
 from __future__ import annotations
 
+import base64
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -163,6 +165,7 @@ BAD = [
     ('devtools', 'websocket', 'wants one of auto, bidi, cdp'),
     ('crowd', '0', 'wants a whole number of at least 1'),
     ('prune', 'later', 'wants one of 1, true, yes, on, 0, false, no, off'),
+    ('artifacts_keep', 'sometimes', 'wants one of on-failure, always, never'),
 ]
 
 
@@ -309,6 +312,60 @@ def test_a_failing_storm_leaves_artefacts_and_old_ones_go(suite: pytest.Pytester
         'screenshot.png', 'storm1-get-console.json', 'storm1-get-events.json', 'storm1-get-records.jsonl',
         'storm1-get-server.log', 'storm1-get-timeline.svg', 'storm1-get-verdict.txt']
     assert (folder / 'storm1-get-verdict.txt').read_text().splitlines()[1].startswith('#4304: 3 KeyError(s)')
+
+
+TWO_STORMS = storm_test('4304') + storm_test('clean').replace('test_storm', 'test_calm')
+SCREENSHOT = 'data:image/png;base64,' + base64.b64encode(b'png').decode()  # what the stand-in browser shoots
+
+
+def artefact_folders(suite: pytest.Pytester) -> list[str]:
+    root = suite.path / 'artifacts'
+    return sorted(p.name.rpartition('test_')[2] for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+@pytest.mark.parametrize('keep, folders', [('', ['storm']), ('on-failure', ['storm']), ('always', ['calm', 'storm']),
+                                           ('never', [])])
+def test_artefacts_are_kept_as_the_setting_says(suite: pytest.Pytester, keep: str, folders: list[str]) -> None:
+    suite.makepyfile(TWO_STORMS)
+    result = suite.runpytest(*([f'--nicegui-e2e-artifacts-keep={keep}'] if keep else []), '--junitxml=junit.xml')
+    result.assert_outcomes(passed=1, failed=1)
+    assert artefact_folders(suite) == folders
+    properties = [p.get('value') for p in ET.parse(suite.path / 'junit.xml').getroot().iter('property')
+                  if p.get('name') == 'nicegui_artifact']
+    kept = sorted(str(path) for path in (suite.path / 'artifacts').glob('*/*'))
+    assert sorted(properties) == kept and len(kept) == 7 * len(folders), 'junit names every file kept, and no other'
+
+
+def html_rows(path: Path) -> dict[str, list[dict[str, str]]]:
+    """pytest-html's rows, test id -> the row's extras, from the JSON the report carries."""
+    blob = re.search(r'data-jsonblob="([^"]*)"', path.read_text(encoding='utf-8'))
+    assert blob, 'no data in the html report'
+    tests = json.loads(html.unescape(blob[1]))['tests']
+    return {test_id.rpartition('::')[2]: [extra for row in rows for extra in row['extras']]
+            for test_id, rows in tests.items()}
+
+
+@pytest.mark.parametrize('keep', ['on-failure', 'never'])
+def test_a_failing_storms_html_row_carries_its_verdict_timeline_and_screenshot(suite: pytest.Pytester,
+                                                                              keep: str) -> None:
+    pytest.importorskip('pytest_html')
+    suite.makepyfile(TWO_STORMS)
+    result = suite.runpytest('--html=report.html', '--self-contained-html', f'--nicegui-e2e-artifacts-keep={keep}')
+    result.assert_outcomes(passed=1, failed=1)
+    rows = html_rows(suite.path / 'report.html')
+    assert rows['test_calm'] == [], 'a storm that passed adds nothing to its row'
+    shown = {extra['format_type']: extra['content'] for extra in rows['test_storm']}
+    assert '#4304: 3 KeyError(s) in handle_disconnect' in shown['html'] and '<svg' in shown['html']
+    assert shown['image'] == SCREENSHOT
+    assert artefact_folders(suite) == (['storm'] if keep == 'on-failure' else [])
+
+
+def test_without_pytest_html_a_failing_storm_fails_as_before(suite: pytest.Pytester) -> None:
+    suite.makepyfile(TWO_STORMS)
+    result = suite.runpytest('-p', 'no:html')
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(['*: #4304: 3 KeyError(s) in handle_disconnect*'])
+    assert artefact_folders(suite) == ['storm']
 
 
 def test_a_folder_the_plugin_did_not_create_is_never_cleared(suite: pytest.Pytester) -> None:
