@@ -125,7 +125,7 @@ def blocks(summaries: list[StormSummary]) -> list[str]:
     counts = Counter(line for s in summaries for line in dict.fromkeys(_context(s)))
     shared = {line: n for n, line in enumerate((line for line, count in counts.items() if count > 1), start=1)}
     lines = [wrapped for line, n in shared.items()
-             for wrapped in _wrapped(f'[{n}] ({counts[line]} storms) {line}', '', ' ' * (len(str(n)) + 3))]
+             for wrapped in _wrapped(f'[{n}] ({_storms(counts[line])}) {line}', '', ' ' * (len(str(n)) + 3))]
     for s in summaries:
         release, *notes = _context(s)
         refs = ' '.join(f'[{shared[line]}]' for line in dict.fromkeys([release, *notes]) if line in shared)
@@ -145,11 +145,11 @@ def totals(summaries: list[StormSummary], stale: list[str]) -> list[str]:
     """The run in a line; a line for the incidents the allow-list let pass and one for the user's own
     allow-list entries that matched nothing, where there are any."""
     wrong = [s for s in summaries if _unexpected(s)]
-    verdicts = ', '.join(f'{count} {verdict}' for verdict, count in Counter(s.verdict for s in summaries).items())
-    racing = [s for s in summaries if s.race_hits is not None]
-    race = f'; the race hit in {sum(1 for s in racing if s.race_hits)} of {len(racing)} storms' if racing else ''
+    verdicts = Counter(s.verdict for s in [*wrong, *(s for s in summaries if not _unexpected(s))])  # wrong first
+    hit = sum(1 for s in summaries if s.race_hits)
     how = f'{len(wrong)} not as expected' if wrong else 'all as expected'
-    lines = [f'nicegui-e2e: {len(summaries)} storms, {how}: {verdicts}{race}']
+    lines = [_fitting(f'nicegui-e2e: {_storms(len(summaries))}, race hit in {hit}, {how}: ',
+                      [f'{count} {verdict}' for verdict, count in verdicts.items()])]
     allowed: Counter[str] = Counter()
     for s in summaries:
         allowed.update({signature: count for signature, (count, passed) in s.signatures.items() if passed})
@@ -159,6 +159,10 @@ def totals(summaries: list[StormSummary], stale: list[str]) -> list[str]:
     if stale:
         lines.append(_fitting('nicegui-e2e: entries of your allow-list that matched nothing in this run: ', stale))
     return lines
+
+
+def _storms(count: int) -> str:
+    return f'{count} storm{"" if count == 1 else "s"}'
 
 
 def _fitting(start: str, items: list[str]) -> str:
