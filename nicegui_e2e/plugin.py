@@ -504,8 +504,9 @@ def _write_artifacts(folder: Path, reports: list[lifecycle.StormReport], browser
                            ('console.json', json.dumps(report.console, indent=1)),
                            ('events.json', json.dumps(report.events, indent=1)),
                            ('timeline.svg', timeline.render(report)), ('verdict.txt', _verdict_text(report))):
-            written.append(folder / f'{prefix}-{name}')
-            written[-1].write_text(text, encoding='utf-8')
+            path = folder / f'{prefix}-{name}'
+            path.write_text(text, encoding='utf-8')
+            written.append(path)
     if browser is not None and browser.screenshot(folder / 'screenshot.png'):
         written.append(folder / 'screenshot.png')
     return written

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Callable, Literal, Protocol, TypeVar
 
 from .devtools import Preference, preference
 from .storm import Cadence
@@ -71,15 +71,19 @@ def _switch(text: str) -> bool:
     raise ValueError(f'wants one of {", ".join(TRUE + FALSE[:-1])}')
 
 
+Choice = TypeVar('Choice', bound=str)
 Keep = Literal['on-failure', 'always', 'never']
 KEEPS: tuple[Keep, ...] = ('on-failure', 'always', 'never')
 
 
-def _keep(text: str) -> Keep:
-    for keep in KEEPS:
-        if text.strip() == keep:
-            return keep
-    raise ValueError(f'wants one of {", ".join(KEEPS)}')
+def _one_of(choices: tuple[Choice, ...]) -> Callable[[str], Choice]:
+    """A parser that takes one of ``choices``, as written."""
+    def parse(text: str) -> Choice:
+        for choice in choices:
+            if text.strip() == choice:
+                return choice
+        raise ValueError(f'wants one of {", ".join(choices)}')
+    return parse
 
 
 def _text(text: str) -> str:
@@ -185,7 +189,7 @@ SPECS: tuple[Spec, ...] = (
     Spec('artifacts', 'folder for failure artefacts (per test, xdist-safe)', 'artifacts'),
     Spec('artifacts_keep', "when a storm test's artefacts are kept: on-failure, always or never (a failing "
                            "storm's row in a pytest-html report carries its verdict, timeline and screenshot "
-                           'whatever this says)', 'on-failure', _keep),
+                           'whatever this says)', 'on-failure', _one_of(KEEPS)),
     Spec('storm_seed', 'seed of jittered cadences (default: a new one per run, shown in the header)', '', _seed),
     Spec('report', 'write every storm of the run as JSON to this file (the matrix report reads it)', ''),
 )
