@@ -192,6 +192,7 @@ class AllowEntry:
     reason: str
     nicegui: str = ''
     requires: tuple[tuple[str, str], ...] = ()
+    shipped: bool = False  # from the list the package ships, not the user's: its staleness is not the user's news
 
     def applies(self, versions: Mapping[str, str]) -> bool:
         """Whether this entry is in force for the installed versions (all ranges must hold)."""
@@ -218,7 +219,8 @@ class AllowListError(ValueError):
     """The allow-list file is unreadable; the message names the file and the entry."""
 
 
-def load_allowlist(path: Path, installed: Callable[[str], bool] = _installed) -> list[AllowEntry]:
+def load_allowlist(path: Path, installed: Callable[[str], bool] = _installed, *,
+                   shipped: bool = False) -> list[AllowEntry]:
     """Read and check an allow-list; every problem is one line naming the file and the entry."""
     if not path.is_file():
         raise AllowListError(f'allow-list not found: {path}')
@@ -242,7 +244,8 @@ def load_allowlist(path: Path, installed: Callable[[str], bool] = _installed) ->
         missing = sorted(package for package in requires if not installed(package))
         if missing:
             raise AllowListError(f'{path}: entry {n} names {missing[0]!r}, which is not installed here')
-        entry = AllowEntry(raw['signature'], raw['reason'], raw.get('nicegui', ''), tuple(sorted(requires.items())))
+        entry = AllowEntry(raw['signature'], raw['reason'], raw.get('nicegui', ''), tuple(sorted(requires.items())),
+                           shipped)
         try:
             for spec in [entry.nicegui, *(spec for _, spec in entry.requires)]:
                 SpecifierSet(spec)

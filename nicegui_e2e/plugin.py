@@ -8,6 +8,7 @@ where one exists (``main_file`` becomes ``nicegui_e2e_app``).
 """
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import os
@@ -15,10 +16,13 @@ import random
 import re
 import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
+from html import escape
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable
 
 import pytest
@@ -156,43 +160,42 @@ def fix_forecast(mode: Mode, nicegui_version: str | None) -> str:
     """What the servers will do to NiceGUI's disconnect handler, said before any starts (each server still
     probes the handler itself and its storms say what it found)."""
     if mode == 'off':
-        return 'off: NiceGUI as shipped; a #4304 KeyError fails the storm'
+        return 'off: NiceGUI as shipped'
     if mode == 'bug':
-        return 'bug: the pre-2.11.1 lookup put back on purpose; every storm that hits the race must show #4304'
+        return 'bug: the pre-2.11.1 lookup put back, #4304 must show'
     if nicegui_version and not should_have_guard(nicegui_version):
-        return (f'on: NiceGUI {nicegui_version} predates the upstream #4304 guard ({UPSTREAM_GUARD_SINCE}); '
-                'the suite patches handle_disconnect in the servers it starts')
-    return 'on: the suite guards handle_disconnect only where NiceGUI lacks the guard, and fails the storm ' \
-           'where a NiceGUI that should have it does not'
+        return f'on: the suite patches handle_disconnect (the upstream guard came in {UPSTREAM_GUARD_SINCE})'
+    return "on: the suite's guard where NiceGUI lacks it, a lost guard fails"
 
 
 def known_bugs_line(nicegui_version: str | None) -> str:
     """The known bugs of the installed NiceGUI, each with the release that fixes it, and the first release free
     of them all, in one line; ``python -m nicegui_e2e bugs`` says what each does."""
     if nicegui_version is None:
-        return 'known bugs of NiceGUI: none to name, NiceGUI is not installed'
+        return 'NiceGUI is not installed'
     try:
         found = corpus.known_bugs_of(nicegui_version)
     except InvalidVersion:
-        return f'known bugs of NiceGUI: none to name, its release {nicegui_version!r} is not a version'
+        return f'NiceGUI {nicegui_version!r} is not a version: no known bugs to name'
     if not found:
-        return f'known bugs of NiceGUI {nicegui_version}: none'
+        return f'NiceGUI {nicegui_version}, no known bug'
     named = ', '.join(f'{bug.key} (fixed in {bug.first_fixed})' for bug in found)
-    return (f'known bugs of NiceGUI {nicegui_version}: {named}; first release free of them: '
-            f'{corpus.first_release_free(nicegui_version)} (what each does: python -m nicegui_e2e bugs)')
+    return (f'NiceGUI {nicegui_version}, known bugs {named}, first free release '
+            f'{corpus.first_release_free(nicegui_version)} (python -m nicegui_e2e bugs)')
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Two lines: what runs (NiceGUI, its known bugs, the fix, the versions that decide what a storm meets), and how
+    to repeat the run (the seed, the settings not at their default)."""
     chosen = config.stash[SETTINGS]
     found = versions()
     changed = ', '.join(f'{name}={value} ({source})' for name, (value, source) in chosen.changed().items())
+    others = ', '.join(f'{k} {v}' for k, v in found.items() if k != 'nicegui')
     return [
-        'nicegui-e2e: ' + ', '.join(f'{k} {v}' for k, v in found.items()),
-        f'nicegui-e2e: disconnect fix {fix_forecast(chosen.disconnect_fix, found.get("nicegui"))}',
-        f'nicegui-e2e: {known_bugs_line(found.get("nicegui"))}',
-        f'nicegui-e2e: settings not at their default: {changed or "none"}',
+        f'nicegui-e2e: {known_bugs_line(found.get("nicegui"))}; disconnect fix '
+        f'{fix_forecast(chosen.disconnect_fix, found.get("nicegui"))}; {others}',
         f'nicegui-e2e: storm seed {config.stash[SEED]} (repeat with {settings.flag("storm_seed")} '
-        f'{config.stash[SEED]})',
+        f'{config.stash[SEED]}); settings not at their default: {changed or "none"}',
     ]
 
 
@@ -399,13 +402,13 @@ def nicegui_crowd_browsers(nicegui_browser: Browser, nicegui_e2e_settings: Setti
 @pytest.fixture(scope='session')
 def nicegui_allowlist(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings) -> list[incident.AllowEntry]:
     """The built-in allow-list, plus the user's file where one is named."""
-    paths = [BUILTIN_ALLOWLIST]
+    paths = [(BUILTIN_ALLOWLIST, True)]
     if nicegui_e2e_settings.allowlist:
-        paths.append(_resolve_path(pytestconfig, nicegui_e2e_settings.allowlist))
+        paths.append((_resolve_path(pytestconfig, nicegui_e2e_settings.allowlist), False))
     entries: list[incident.AllowEntry] = []
-    for path in paths:
-        problem = _attempt(lambda path=path: entries.extend(incident.load_allowlist(path)),  # type: ignore[misc]
-                           incident.AllowListError)
+    for path, shipped in paths:
+        problem = _attempt(lambda path=path, shipped=shipped: entries.extend(  # type: ignore[misc]
+            incident.load_allowlist(path, shipped=shipped)), incident.AllowListError)
         if problem:
             pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
     return entries
@@ -466,6 +469,8 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
         except BrowserError as error:
             pytest.fail(f'nicegui-e2e: {error}', pytrace=False)
         except lifecycle.PartDied as death:
+            if chosen.artifacts_keep == 'never':
+                pytest.fail(f'nicegui-e2e: {death}', pytrace=False)
             folder = _artifact_folder(request.node)
             _write_casualty(folder, str(death), target, browsers[0])
             pytest.fail(f'nicegui-e2e: {death} (what was collected: {folder})', pytrace=False)
@@ -495,15 +500,52 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     return result
 
 
+ARTIFACT_PROPERTY = 'nicegui_artifact'
+"""The name of the junit property that holds the path of one artefact file (one property per file)."""
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """A storm test's artefacts, kept as ``artifacts_keep`` says and named in junit; a failing one's evidence
+    also goes into its row of a pytest-html report, where one is written."""
     report = yield
     storms = item.stash.get(STORMS, [])
-    if storms and report.when == 'call' and report.failed:
-        folder = _artifact_folder(item)
-        _write_artifacts(folder, storms, item.stash.get(BROWSER, None))
-        report.sections.append(('nicegui-e2e artefacts', str(folder)))
+    if not storms or report.when != 'call':
+        return report
+    keep = item.config.stash[SETTINGS].artifacts_keep
+    kept = keep == 'always' or (keep == 'on-failure' and report.failed)
+    html = _html_extras(item.config) if report.failed else None
+    if not kept and html is None:
+        return report
+    with ExitStack() as scratch:  # where the files go that only the html report needs
+        folder = _artifact_folder(item) if kept else Path(scratch.enter_context(tempfile.TemporaryDirectory()))
+        written = _write_artifacts(folder, storms, item.stash.get(BROWSER, None))
+        if kept:
+            report.sections.append(('nicegui-e2e artefacts', str(folder)))
+            named = {value for name, value in item.user_properties if name == ARTIFACT_PROPERTY}
+            item.user_properties += [(ARTIFACT_PROPERTY, str(path)) for path in written if str(path) not in named]
+        if html is not None:
+            report.extras = [*getattr(report, 'extras', []), *_embedded(html, storms, written)]
     return report
+
+
+def _html_extras(config: pytest.Config) -> ModuleType | None:
+    """pytest-html's ``extras`` module where pytest-html is installed and enabled; ``None`` where it is not (it
+    is imported only where its plugin is loaded, so the suite does not need it)."""
+    if not config.pluginmanager.hasplugin('html'):
+        return None
+    from pytest_html import extras
+    return extras
+
+
+def _embedded(extras: ModuleType, storms: list[lifecycle.StormReport], written: list[Path]) -> list[dict[str, Any]]:
+    """Each storm's verdict and timeline as HTML, and the screenshot as an image, for a pytest-html row."""
+    found = [extras.html(f'<div class="nicegui-e2e"><pre>{escape(_verdict_text(report))}</pre>'
+                         f'<div style="overflow-x: auto">{timeline.render(report)}</div></div>') for report in storms]
+    for path in written:
+        if path.suffix == '.png':
+            found.append(extras.png(base64.b64encode(path.read_bytes()).decode('ascii'), name=path.name))
+    return found
 
 
 def _artifact_folder(item: pytest.Item) -> Path:
@@ -517,20 +559,26 @@ def _artifact_folder(item: pytest.Item) -> Path:
     return folder
 
 
-def _write_artifacts(folder: Path, reports: list[lifecycle.StormReport], browser: Browser | None) -> None:
-    """Everything needed to explain the failure without running it again."""
+def _verdict_text(report: lifecycle.StormReport) -> str:
+    return '\n'.join([report.line, *report.problems(), *report.verdict.notes]) + '\n'
+
+
+def _write_artifacts(folder: Path, reports: list[lifecycle.StormReport], browser: Browser | None) -> list[Path]:
+    """Everything needed to explain the failure without running it again; the files written."""
+    written = []
     for n, report in enumerate(reports, start=1):
         prefix = f'storm{n}-{report.evidence.scenario}'
-        (folder / f'{prefix}-server.log').write_text(report.raw_log, encoding='utf-8')
-        (folder / f'{prefix}-records.jsonl').write_text(
-            ''.join(json.dumps(r) + '\n' for r in report.records), encoding='utf-8')
-        (folder / f'{prefix}-console.json').write_text(json.dumps(report.console, indent=1), encoding='utf-8')
-        (folder / f'{prefix}-events.json').write_text(json.dumps(report.events, indent=1), encoding='utf-8')
-        (folder / f'{prefix}-timeline.svg').write_text(timeline.render(report), encoding='utf-8')
-        (folder / f'{prefix}-verdict.txt').write_text(
-            '\n'.join([report.line, *report.problems(), *report.verdict.notes]) + '\n', encoding='utf-8')
-    if browser is not None:
-        browser.screenshot(folder / 'screenshot.png')
+        for name, text in (('server.log', report.raw_log),
+                           ('records.jsonl', ''.join(json.dumps(r) + '\n' for r in report.records)),
+                           ('console.json', json.dumps(report.console, indent=1)),
+                           ('events.json', json.dumps(report.events, indent=1)),
+                           ('timeline.svg', timeline.render(report)), ('verdict.txt', _verdict_text(report))):
+            path = folder / f'{prefix}-{name}'
+            path.write_text(text, encoding='utf-8')
+            written.append(path)
+    if browser is not None and browser.screenshot(folder / 'screenshot.png'):
+        written.append(folder / 'screenshot.png')
+    return written
 
 
 def _write_casualty(folder: Path, what: str, server: NiceGUIServer, browser: Browser) -> None:

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Callable, Literal, Protocol, TypeVar
 
 from .devtools import Preference, preference
 from .storm import Cadence
@@ -69,6 +69,21 @@ def _switch(text: str) -> bool:
     if text.lower() in FALSE:
         return False
     raise ValueError(f'wants one of {", ".join(TRUE + FALSE[:-1])}')
+
+
+Choice = TypeVar('Choice', bound=str)
+Keep = Literal['on-failure', 'always', 'never']
+KEEPS: tuple[Keep, ...] = ('on-failure', 'always', 'never')
+
+
+def _one_of(choices: tuple[Choice, ...]) -> Callable[[str], Choice]:
+    """A parser that takes one of ``choices``, as written."""
+    def parse(text: str) -> Choice:
+        for choice in choices:
+            if text.strip() == choice:
+                return choice
+        raise ValueError(f'wants one of {", ".join(choices)}')
+    return parse
 
 
 def _text(text: str) -> str:
@@ -186,6 +201,9 @@ SPECS: tuple[Spec, ...] = (
     Spec('headed', 'show the browser window (full Chrome, not the headless shell)', 'off', _switch, switch=True),
     Spec('allowlist', 'TOML file of incident signatures allowed to pass, in addition to the built-in list', ''),
     Spec('artifacts', 'folder for failure artefacts (per test, xdist-safe)', 'artifacts'),
+    Spec('artifacts_keep', "when a storm test's artefacts are kept: on-failure, always or never (a failing "
+                           "storm's row in a pytest-html report carries its verdict, timeline and screenshot "
+                           'whatever this says)', 'on-failure', _one_of(KEEPS)),
     Spec('storm_seed', 'seed of jittered cadences (default: a new one per run, shown in the header)', '', _seed),
     Spec('report', 'write every storm of the run as JSON to this file (the matrix report reads it)', ''),
 )
@@ -220,6 +238,7 @@ class Settings:
     headed: bool
     allowlist: str
     artifacts: str
+    artifacts_keep: Keep
     storm_seed: int | None
     report: str
     sources: Mapping[str, Source]

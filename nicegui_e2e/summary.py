@@ -52,6 +52,7 @@ class StormSummary:
     handshake_paths: dict[str, int] = field(default_factory=dict)
     known_bugs: list[str] = field(default_factory=list)  # known bugs of this release the storm had to show
     shown: list[str] = field(default_factory=list)  # the verdict's words for them, as the storm showed them
+    user_entries: list[str] = field(default_factory=list)  # of live_entries, those of the user's own allow-list
 
     @classmethod
     def of(cls, report: StormReport, nodeid: str = '', reruns: int = 0) -> StormSummary:
@@ -72,7 +73,8 @@ class StormSummary:
             failures=report.problems(), notes=list(report.verdict.notes), nodeid=nodeid, reruns=reruns,
             handshake_paths=dict(e.handshake_paths), known_bugs=[bug.key for bug in report.expected_bugs],
             shown=[failure for failure in report.verdict.failures
-                   if any(bug.shown_by(failure) for bug in [*report.expected_bugs, *report.tolerated_bugs])])
+                   if any(bug.shown_by(failure) for bug in [*report.expected_bugs, *report.tolerated_bugs])],
+            user_entries=sorted({entry.signature for entry in e.judged.live if not entry.shipped}))
 
     def at(self, nodeid: str, outcome: str) -> StormSummary:
         return replace(self, nodeid=nodeid, outcome=outcome)

@@ -371,7 +371,7 @@ def test_the_installed_suite_storms_an_app_outside_the_repository(sandbox: Sandb
     project.mkdir(exist_ok=True)
     (project / 'pytest.ini').write_text('[pytest]\n')
     (project / 'main.py').write_text(TEAM_APP)
-    run = sandbox.pytest('team', '-p', PLUGIN, '--pyargs', 'nicegui_e2e.suite', '-p', 'no:cacheprovider',
+    run = sandbox.pytest('team', '-p', PLUGIN, '--pyargs', 'nicegui_e2e.suite', '-p', 'no:cacheprovider', '-rA',
                          '-k', 'get or link or history or detector', '--nicegui-e2e-storm-count=8',
                          f'--nicegui-e2e-chromedriver={driver}', f'--nicegui-e2e-chrome-binary={browser}',
                          timeout=300, NO_PROXY='127.0.0.1,localhost', no_proxy='127.0.0.1,localhost')

@@ -56,7 +56,7 @@ def test_the_first_free_release_is_not_only_the_last_fix_of_the_release_s_own_bu
 
 
 def test_the_header_names_the_installed_release_s_bugs_in_one_line() -> None:
-    assert known_bugs_line('3.7.1').startswith('known bugs of NiceGUI 3.7.1: #5803 (fixed in 3.8.0), ')
-    assert '; first release free of them: 3.18.0 ' in known_bugs_line('3.7.1')
-    assert known_bugs_line('3.18.0') == 'known bugs of NiceGUI 3.18.0: none'
-    assert known_bugs_line('2.11.0').startswith('known bugs of NiceGUI 2.11.0: #4304 (fixed in 2.11.1)')
+    assert known_bugs_line('3.7.1').startswith('NiceGUI 3.7.1, known bugs #5803 (fixed in 3.8.0), ')
+    assert ', first free release 3.18.0 ' in known_bugs_line('3.7.1')
+    assert known_bugs_line('3.18.0') == 'NiceGUI 3.18.0, no known bug'
+    assert known_bugs_line('2.11.0').startswith('NiceGUI 2.11.0, known bugs #4304 (fixed in 2.11.1)')

@@ -7,6 +7,8 @@ path of the plugin runs as it does for real while nothing is started.
 """
 from __future__ import annotations
 
+import base64
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -25,18 +27,21 @@ from types import SimpleNamespace
 import pytest
 
 from nicegui_e2e import lifecycle
-from nicegui_e2e.incident import Exc, Frame, Incident, Judged
+from nicegui_e2e.incident import Exc, Frame, Incident, judge
 from nicegui_e2e.storm import StormResult, kind_of
 from nicegui_e2e.verdict import Evidence, judge_storm
 
 KEYERROR = Incident(Exc('KeyError', "'sid'", (Frame('/s/site-packages/nicegui/client.py', 'handle_disconnect', 1),)))
+ABORTED = Incident(Exc('RuntimeError', 'No response returned.',
+                       (Frame('/s/site-packages/starlette/middleware/base.py', 'call_next', 1),)))
 
 
-def fake_run(server, browser, scenario, *, count, cadence, seed, expect_race=None, **_):
+def fake_run(server, browser, scenario, *, count, cadence, seed, allowlist, versions, expect_race=None, **_):
     kind = server.kind
     storm_kind = kind_of(scenario)  # a name or a storm kind, as the real run takes either
     scenario = storm_kind.name
-    judged = Judged(failing=[KEYERROR] * 3 if kind in ('4304', 'bug') else [])
+    incidents = [KEYERROR] * 3 if kind in ('4304', 'bug') else [ABORTED] * 2 if kind == 'allowed' else []
+    judged = judge(incidents, allowlist, versions)
     evidence = Evidence(scenario=scenario, cadence=str(cadence), navigations=count, departures=count - 1, missed=[],
                         seconds=1.0, race_hits=0 if kind == 'no-race' else count - 1,
                         expect_race=storm_kind.expect_race if expect_race is None else expect_race,
@@ -101,15 +106,16 @@ def test_each_way_of_enabling_it(pytester: pytest.Pytester, how: str) -> None:
     pytester.makepyfile('def test_one(nicegui_e2e_settings):\n    assert nicegui_e2e_settings.storm_count == 30\n')
     result = pytester.runpytest_subprocess(*args)
     result.assert_outcomes(passed=1)
-    assert 'nicegui-e2e: disconnect fix off: NiceGUI as shipped' in result.stdout.str()
+    assert '; disconnect fix off: NiceGUI as shipped' in result.stdout.str()
 
 
 def test_header_names_no_browser_and_the_fix_forecast(suite: pytest.Pytester) -> None:
     suite.makepyfile('def test_one():\n    pass\n')
     result = suite.runpytest('--nicegui-e2e-disconnect-fix', 'off')
     header = [line for line in result.stdout.lines if line.startswith('nicegui-e2e:')]
-    assert 'nicegui-e2e: disconnect fix off: NiceGUI as shipped; a #4304 KeyError fails the storm' in header
-    assert 'nicegui-e2e: settings not at their default: disconnect_fix=off (flag)' in header
+    assert len(header) == 2
+    assert '; disconnect fix off: NiceGUI as shipped; ' in header[0]
+    assert header[1].endswith('; settings not at their default: disconnect_fix=off (flag)')
     assert not any('chrom' in line.lower() for line in header)
 
 
@@ -164,6 +170,7 @@ BAD = [
     ('devtools', 'websocket', 'wants one of auto, bidi, cdp'),
     ('crowd', '0', 'wants a whole number of at least 1'),
     ('prune', 'later', 'wants one of 1, true, yes, on, 0, false, no, off'),
+    ('artifacts_keep', 'sometimes', 'wants one of on-failure, always, never'),
 ]
 
 
@@ -339,8 +346,9 @@ def test_by_name(nicegui_storm, nicegui_server_factory):
 
 def test_summary_junit_and_run_report_carry_one_record(suite: pytest.Pytester) -> None:
     suite.makepyfile(storm_test('clean'))
-    result = suite.runpytest('--junitxml=junit.xml', '--nicegui-e2e-report=out/run.json')
+    result = suite.runpytest('--junitxml=junit.xml', '--nicegui-e2e-report=out/run.json', '-rA')
     result.assert_outcomes(passed=1)
+    assert 'nicegui-e2e: 1 storm, race hit in 1, all as expected: 1 pass' in result.outlines
     result.stdout.fnmatch_lines(['*nicegui-e2e storms*', 'PASSED  test_*::test_storm  [[]pass[]]',
                                  '*fix: stand-in clean',
                                  '*get @ connect [[]handshake held: implicit made explicit[]]: 30 navigations*',
@@ -368,6 +376,60 @@ def test_a_failing_storm_leaves_artefacts_and_old_ones_go(suite: pytest.Pytester
         'screenshot.png', 'storm1-get-console.json', 'storm1-get-events.json', 'storm1-get-records.jsonl',
         'storm1-get-server.log', 'storm1-get-timeline.svg', 'storm1-get-verdict.txt']
     assert (folder / 'storm1-get-verdict.txt').read_text().splitlines()[1].startswith('#4304: 3 KeyError(s)')
+
+
+TWO_STORMS = storm_test('4304') + storm_test('clean').replace('test_storm', 'test_calm')
+SCREENSHOT = 'data:image/png;base64,' + base64.b64encode(b'png').decode()  # what the stand-in browser shoots
+
+
+def artefact_folders(suite: pytest.Pytester) -> list[str]:
+    root = suite.path / 'artifacts'
+    return sorted(p.name.rpartition('test_')[2] for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+@pytest.mark.parametrize('keep, folders', [('', ['storm']), ('on-failure', ['storm']), ('always', ['calm', 'storm']),
+                                           ('never', [])])
+def test_artefacts_are_kept_as_the_setting_says(suite: pytest.Pytester, keep: str, folders: list[str]) -> None:
+    suite.makepyfile(TWO_STORMS)
+    result = suite.runpytest(*([f'--nicegui-e2e-artifacts-keep={keep}'] if keep else []), '--junitxml=junit.xml')
+    result.assert_outcomes(passed=1, failed=1)
+    assert artefact_folders(suite) == folders
+    properties = [p.get('value') for p in ET.parse(suite.path / 'junit.xml').getroot().iter('property')
+                  if p.get('name') == 'nicegui_artifact']
+    kept = sorted(str(path) for path in (suite.path / 'artifacts').glob('*/*'))
+    assert sorted(properties) == kept and len(kept) == 7 * len(folders), 'junit names every file kept, and no other'
+
+
+def html_rows(path: Path) -> dict[str, list[dict[str, str]]]:
+    """pytest-html's rows, test id -> the row's extras, from the JSON the report carries."""
+    blob = re.search(r'data-jsonblob="([^"]*)"', path.read_text(encoding='utf-8'))
+    assert blob, 'no data in the html report'
+    tests = json.loads(html.unescape(blob[1]))['tests']
+    return {test_id.rpartition('::')[2]: [extra for row in rows for extra in row['extras']]
+            for test_id, rows in tests.items()}
+
+
+@pytest.mark.parametrize('keep', ['on-failure', 'never'])
+def test_a_failing_storms_html_row_carries_its_verdict_timeline_and_screenshot(suite: pytest.Pytester,
+                                                                              keep: str) -> None:
+    pytest.importorskip('pytest_html')
+    suite.makepyfile(TWO_STORMS)
+    result = suite.runpytest('--html=report.html', '--self-contained-html', f'--nicegui-e2e-artifacts-keep={keep}')
+    result.assert_outcomes(passed=1, failed=1)
+    rows = html_rows(suite.path / 'report.html')
+    assert rows['test_calm'] == [], 'a storm that passed adds nothing to its row'
+    shown = {extra['format_type']: extra['content'] for extra in rows['test_storm']}
+    assert '#4304: 3 KeyError(s) in handle_disconnect' in shown['html'] and '<svg' in shown['html']
+    assert shown['image'] == SCREENSHOT
+    assert artefact_folders(suite) == (['storm'] if keep == 'on-failure' else [])
+
+
+def test_without_pytest_html_a_failing_storm_fails_as_before(suite: pytest.Pytester) -> None:
+    suite.makepyfile(TWO_STORMS)
+    result = suite.runpytest('-p', 'no:html')
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(['*: #4304: 3 KeyError(s) in handle_disconnect*'])
+    assert artefact_folders(suite) == ['storm']
 
 
 def test_a_folder_the_plugin_did_not_create_is_never_cleared(suite: pytest.Pytester) -> None:
@@ -410,3 +472,88 @@ def test_a_storm_that_passes_only_on_a_rerun_still_fails_the_run(suite: pytest.P
     properties = ET.parse(suite.path / 'junit.xml').getroot().iter('property')
     records = [json.loads(p.get('value')) for p in properties if p.get('name') == 'nicegui_storm']
     assert [(r['keyerrors'], r['reruns']) for r in records][-1] == (0, 1), 'the attempt that stands says so'
+
+
+# --- what a run prints ---------------------------------------------------------------------------------------
+
+STORMS = '''
+import pytest
+
+@pytest.mark.parametrize('kind', ['clean', 'bug', 'allowed'])
+def test_storm(nicegui_storm, nicegui_server_factory, kind):
+    nicegui_storm('get', server=nicegui_server_factory(kind))
+
+@pytest.mark.xfail(reason='a known finding')
+def test_known(nicegui_storm, nicegui_server_factory):
+    nicegui_storm('get', server=nicegui_server_factory('4304'))
+'''
+PYTESTS_OWN = re.compile(r'=+ .* =+|(platform|rootdir|configfile|plugins|cachedir): .*|platform .*|collected \d+ items?'
+                         r'|test_\w+\.py [.FxXs]+ +\[100%\]|')
+HELD = 'the hold-back turned this NiceGUI'
+
+
+def plugin_lines(result: pytest.RunResult) -> list[str]:
+    """What the run printed beyond pytest's own lines (a quiet run's: its header, progress and totals)."""
+    return [line for line in result.outlines if not PYTESTS_OWN.fullmatch(line)]
+
+
+def test_a_green_run_adds_two_header_lines_and_two_summary_lines(suite: pytest.Pytester) -> None:
+    suite.makepyfile(STORMS)
+    result = suite.runpytest('-p', 'no:cacheprovider')
+    result.assert_outcomes(passed=3, xfailed=1)
+    lines = plugin_lines(result)
+    assert len(lines) == 4 and all(line.startswith('nicegui-e2e: ') for line in lines), lines
+    assert lines[2] == ('nicegui-e2e: 4 storms, race hit in 4, all as expected: 2 pass, 1 bug detected, '
+                        '1 known finding (xfail)')
+    assert lines[3] == 'nicegui-e2e: allowed by the allow-list: 2 x RuntimeError@starlette.middleware.base:call_next'
+    assert all(len(line) <= 120 for line in lines[1:]), 'the first: the fix forecast, in its own words'
+    assert len(result.outlines) <= 15
+
+
+@pytest.mark.parametrize('ask, shown', [
+    ('-rA', ['PASSED', 'PASSED', 'PASSED', 'XFAILED']), ('-v', ['PASSED', 'PASSED', 'PASSED', 'XFAILED']),
+    ('-rP', ['PASSED', 'PASSED', 'PASSED']), ('-rx', ['XFAILED']), ('-rs', [])])
+def test_blocks_come_when_asked_for_and_say_each_note_once(suite: pytest.Pytester, ask: str,
+                                                          shown: list[str]) -> None:
+    suite.makepyfile(STORMS)
+    result = suite.runpytest('-p', 'no:cacheprovider', ask, '--nicegui-e2e-report=run.json')
+    section = result.stdout.str().partition('nicegui-e2e storms')[2]
+    blocks: dict[str, list[str]] = {}  # a storm's head line -> the lines below it
+    for line in section.splitlines():
+        if re.match(r'[A-Z]+ +test_\S+  \[', line):
+            blocks[line] = []
+        elif blocks and line.startswith(' '):
+            blocks[list(blocks)[-1]].append(line)
+    assert [head.split()[0] for head in blocks] == shown
+    storms = json.loads((suite.path / 'run.json').read_text())['storms']
+    for head, below in blocks.items():  # every storm shown with its figures
+        storm = next(storm for storm in storms if head.split()[:2] == [storm['outcome'].upper(), storm['nodeid']])
+        assert f'        {storm["line"]}' in below
+    assert section.count(HELD) == (1 if len(shown) > 1 else len(shown))
+    assert all(section.count(f'NiceGUI 9.9.9, fix: stand-in {kind}') <= 1 for kind in ('clean', 'bug', '4304'))
+    assert all(len(line) <= 120 for line in section.splitlines()
+               if not any(line == f'        {storm["line"]}' for storm in storms)), 'prose wraps; figures do not'
+
+
+def test_a_failing_storm_prints_its_block_once_in_full(suite: pytest.Pytester) -> None:
+    suite.makepyfile(STORMS + storm_test('no-race').replace('test_storm', 'test_dry'))
+    result = suite.runpytest('-p', 'no:cacheprovider')
+    result.assert_outcomes(passed=3, failed=1, xfailed=1)
+    section = result.stdout.str().partition('nicegui-e2e storms')[2].partition('short test summary info')[0]
+    assert [line for line in section.splitlines() if re.match(r'[A-Z]+ +test_', line)] == [
+        'FAILED  test_a_failing_storm_prints_its_block_once_in_full.py::test_dry  [FAIL]']
+    assert section.count('failed: the race was never hit: this storm proves nothing about #4304') == 1
+    assert section.count(HELD) == 1 and section.count('NiceGUI 9.9.9, fix: stand-in no-race') == 1
+    result.stdout.fnmatch_lines(['nicegui-e2e: 5 storms, race hit in 4, 1 not as expected: 1 FAIL, 2 pass, '
+                                 '1 bug detected, 1 known finding (xfail)'])
+
+
+def test_only_the_users_own_stale_allowlist_entries_are_news(suite: pytest.Pytester) -> None:
+    (suite.path / 'mine.toml').write_text('[[allow]]\nsignature = "ValueError@app.main:*"\nreason = "mine"\n'
+                                          '[[allow]]\nsignature = "LogError@app*"\nreason = "also mine"\n')
+    suite.makepyfile(storm_test('clean'))
+    result = suite.runpytest('-p', 'no:cacheprovider', '--nicegui-e2e-allowlist=mine.toml')
+    result.assert_outcomes(passed=1)
+    stale = [line for line in plugin_lines(result) if 'allow-list' in line]
+    assert stale == ['nicegui-e2e: entries of your allow-list that matched nothing in this run: LogError@app*, '
+                     'ValueError@app.main:*'], 'the shipped entry matched nothing too, and is not named'
