@@ -1,6 +1,7 @@
 """Cadence parsing and the verdict, as pure functions."""
 import pytest
 
+from nicegui_e2e.findings import Code
 from nicegui_e2e.incident import Exc, Frame, Incident, Judged
 from nicegui_e2e.storm import Cadence
 from nicegui_e2e.verdict import Evidence, figures, judge_storm
@@ -45,6 +46,10 @@ def corpus_report(e, version, test):
     return made
 
 
+def texts(findings):
+    return [finding.text for finding in findings]
+
+
 def key_error():
     return Incident(Exc('KeyError', "'sid'", (Frame('/v/site-packages/nicegui/client.py', 'handle_disconnect', 1),)))
 
@@ -58,25 +63,41 @@ def test_clean_storm_passes_and_prints_its_figures():
         evidence(race_hits=21, live_departures=8))
 
 
-def test_each_detector_fails_the_storm():
+def test_each_detector_fails_the_storm_with_its_code():
+    from nicegui_e2e.verdict import AfterPrune
+
+    def pruned(clients=0, looking_connected=0, **growth):
+        return evidence(pruned=AfterPrune('tick', clients, looking_connected, growth))
+    destroyed = Incident(Exc('LogError', 'Task was destroyed but it is pending!', ()), logger='asyncio')
     cases = {
-        '#4304': evidence(judged=Judged(failing=[key_error()])),
-        'never hit': evidence(race_hits=0),
-        'leaked': evidence(leaked_clients=2),
-        'does not work': evidence(page_works=False, page_problem='no round trip'),
-        'SEVERE': evidence(console_severe=['Uncaught TypeError']),
-        'could not take its steps': evidence(missed=['step 4: WaitTimeout: waited 10 s for a link inside the app']),
-        '/nope answered 404 x2': evidence(error_pages={'/nope answered 404': 2}),
-        'lost its #4304 guard': evidence(lost_guard=True),
-        "before their page's handshake": evidence(dropped_events=15),  # the early-click storm on 2.17.0
-        'deleted while their page was still connected': evidence(deleted_live=3),  # the drop storm on 2.10.1
+        Code.ISSUE_4304: evidence(judged=Judged(failing=[key_error()])),
+        Code.OTHER_ERRORS: evidence(judged=Judged(failing=[Incident(Exc('RuntimeError', 'x', ()))])),
+        Code.PENDING_TASK_DESTROYED: evidence(judged=Judged(failing=[destroyed])),
+        Code.NO_RACE: evidence(race_hits=0),
+        Code.LEAKED_CLIENTS: evidence(leaked_clients=2),
+        Code.OUTLIVED_PRUNE: pruned(clients=2),
+        Code.CONNECTED_AFTER_PRUNE: pruned(clients=2, looking_connected=1),
+        Code.TASKS_AFTER_PRUNE: pruned(**{'Outbox.loop': 3}),
+        Code.WAITS_AFTER_PRUNE: pruned(**{'Event.wait': 3}),
+        Code.TIMERS_AFTER_PRUNE: pruned(**{'Timer._run_in_loop': 3}),
+        Code.DEAD_PAGE: evidence(page_works=False, page_problem='no round trip'),
+        Code.CONSOLE_SEVERE: evidence(console_severe=['Uncaught TypeError']),
+        Code.MISSED_STEPS: evidence(missed=['step 4: WaitTimeout: waited 10 s for a link inside the app']),
+        Code.LOST_RECONNECT: evidence(lost=['step 1: LostPage: the page did not come through its reconnect: it '
+                                           'reloaded itself']),
+        Code.SELF_RELOAD: evidence(self_reloads={'handshake failed': 2}),
+        Code.ERROR_PAGES: evidence(error_pages={'/nope answered 404': 2}),
+        Code.LOST_GUARD: evidence(lost_guard=True),
+        Code.DROPPED_EVENTS: evidence(dropped_events=15),  # the early-click storm on 2.17.0
+        Code.DELETED_LIVE: evidence(deleted_live=3),  # the drop storm on 2.10.1
     }
-    for word, e in cases.items():
-        assert any(word in failure for failure in judge_storm(e).failures), word
+    for code, e in cases.items():
+        assert [finding.code for finding in judge_storm(e).findings] == [code], code
+    assert judge_storm(evidence()).findings == []
 
 
 def test_raw_only_key_error_still_counts():
-    assert judge_storm(evidence(keyerrors_raw=1)).failures[0].startswith('#4304')
+    assert judge_storm(evidence(keyerrors_raw=1)).findings[0].code is Code.ISSUE_4304
 
 
 def test_storm_not_meant_to_race_says_it_proves_nothing():
@@ -145,12 +166,13 @@ def test_what_nicegui_prune_leaves_fails_the_storm_and_a_clean_prune_is_noted():
     from nicegui_e2e.verdict import AfterPrune
     left = judge_storm(evidence(pruned=AfterPrune('prune_instances', clients=3, looking_connected=2,
                                                   task_growth={'Event.wait': 15})))
-    assert left.failures == [
+    assert [finding.code for finding in left.findings] == [Code.CONNECTED_AFTER_PRUNE, Code.WAITS_AFTER_PRUNE]
+    assert texts(left.findings) == [
         "3 client(s) of the storm outlived NiceGUI's prune; 2 look connected without a socket (a handshake "
         "processed after its socket left), which NiceGUI's prune skips, so nothing ever deletes them",
         '15 asyncio task(s) left after the storm and the prune: Event.wait +15']
     clean = judge_storm(evidence(pruned=AfterPrune('tick', clients=0, looking_connected=0, task_growth={})))
-    assert not clean.failures and any("NiceGUI's prune ran (tick)" in note for note in clean.notes)
+    assert clean.passed and any("NiceGUI's prune ran (tick)" in note for note in clean.notes)
 
 
 def test_a_known_bug_of_the_release_must_show_and_nothing_else_may_fail():
@@ -160,9 +182,9 @@ def test_a_known_bug_of_the_release_must_show_and_nothing_else_may_fail():
         e = evidence(pruned=AfterPrune('prune_instances', clients=0, looking_connected=0, task_growth=growth))
         return corpus_report(e, version, 'test_async_pages_leave_no_task_behind')
     assert report({'Event.wait': 15}).problems() == []
-    assert report({}).problems() == ['#5803 not detected although NiceGUI 3.7.1 has it: each load of an async '
+    assert texts(report({}).problems()) == ['#5803 not detected although NiceGUI 3.7.1 has it: each load of an async '
                                      'page that does not wait for its connection leaves a task waiting for it for ever']
-    assert report({'Event.wait': 15}, '3.8.0').problems() == [
+    assert texts(report({'Event.wait': 15}, '3.8.0').problems()) == [
         '15 asyncio task(s) left after the storm and the prune: Event.wait +15']
 
 
@@ -186,7 +208,7 @@ def test_a_pending_task_destroyed_on_2_13_0_is_4500_and_no_other_release_may_sho
         e = evidence(judged=incident.judge(found, [], {'nicegui': version}))
         return corpus_report(e, version, 'test_async_pages_leave_no_task_behind')
     assert report('2.13.0').problems() == []
-    assert report('2.14.0').problems() == [
+    assert texts(report('2.14.0').problems()) == [
         '6 other server error(s): LogError@asyncio: Task was destroyed but it is pending!',
         '#5803 not detected although NiceGUI 2.14.0 has it: each load of an async page that does not wait for its '
         'connection leaves a task waiting for it for ever']
@@ -201,22 +223,20 @@ def test_timers_left_by_pruned_pages_are_5595_on_3_4_1_and_a_failure_on_3_5_0():
                                        task_growth={'Timer._run_in_loop': 10}))
         return corpus_report(e, version, 'test_timers_of_pages_left_before_they_connected_end')
     assert report('3.4.1').problems() == []
-    assert report('3.5.0').problems() == [
+    assert texts(report('3.5.0').problems()) == [
         '10 asyncio task(s) left after the storm and the prune: Timer._run_in_loop +10']
 
 
 def test_events_dropped_on_a_release_with_4753_fail_only_the_storm_made_for_it():
     """The heavy app's components send events as they mount; on 2.11.0 those reach the server before the
     handshake and are dropped (16 in one storm in CI): shown in any storm, failing only on a fixed release."""
-    from nicegui_e2e.summary import StormSummary
-
     def report(version, test='test_get_storm_on_other_apps'):
         return corpus_report(evidence(dropped_events=16), version, test)
     shown_on_2_11 = report('2.11.0')
     assert shown_on_2_11.problems() == []
-    assert StormSummary.of(shown_on_2_11).shown == [shown_on_2_11.verdict.failures[0]]
+    assert shown_on_2_11.summary().shown == [shown_on_2_11.verdict.findings[0]]
     assert report('2.11.0', 'test_clicks_during_the_handshake_reach_their_handlers').problems() == []
-    assert report('2.18.0').problems() == shown_on_2_11.verdict.failures
+    assert report('2.18.0').problems() == shown_on_2_11.verdict.findings
 
 
 def captured_console(name):
@@ -235,8 +255,8 @@ def test_a_page_that_reloads_itself_is_read_from_the_console_nicegui_left():
     assert self_reload({'message': 'reloading because handshake failed for clientId 0b5d'}) == 'handshake failed'
     assert self_reload({'message': 'reloading because connection timed out'}) == 'connection timed out'
     assert self_reload({'message': 'net::ERR_ABORTED'}) == ''
-    failures = judge_storm(evidence(self_reloads={'implicit handshake failed': 28})).failures
-    assert failures == ['28 page(s) reloaded by themselves, NiceGUI saying why: implicit handshake failed x28']
+    failures = judge_storm(evidence(self_reloads={'implicit handshake failed': 28})).findings
+    assert texts(failures) == ['28 page(s) reloaded by themselves, NiceGUI saying why: implicit handshake failed x28']
 
 
 def test_error_pages_a_storm_expects_are_shown_not_failed():
@@ -260,7 +280,8 @@ def test_a_reload_loop_is_6126_on_3_13_0_with_what_follows_from_it_and_a_failure
     assert corpus_report(looping, '3.13.0', test).problems() == []
     assert len(corpus_report(looping, '3.14.0', test).problems()) == 3
     hanging = corpus_report(evidence(**missed), '3.13.0', test).problems()
-    assert hanging[-1].startswith('#6126 not detected although NiceGUI 3.13.0 has it')
+    assert (hanging[-1].code, hanging[-1].bug) == (Code.KNOWN_BUG_MISSED, '#6126')
+    assert hanging[-1].text.startswith('#6126 not detected although NiceGUI 3.13.0 has it')
     assert len(hanging) == 3  # a page that only hangs is not #6126: its own failures stay
 
 
@@ -272,17 +293,18 @@ def test_a_dropped_connection_is_4253_up_to_2_10_1_and_6237_from_2_24_0_to_3_16_
     lost = ("step 2: LostPage: the page did not come through its reconnect: it no longer answers (NoRoundTrip: the "
             "server's round trip failed: NiceGUI did not run JavaScript in the page: TimeoutError: JavaScript did "
             'not respond within 5.0 s)')
-    deleted = evidence(deleted_live=3, missed=[lost.replace('NiceGUI did not run JavaScript in the page: '
+    deleted = evidence(deleted_live=3, lost=[lost.replace('NiceGUI did not run JavaScript in the page: '
                                                             'TimeoutError: JavaScript did not respond within 5.0 s',
                                                             'the server has no client for this page')])
-    frozen = evidence(missed=[lost])
-    assert 'deleted while their page was still connected' in judge_storm(deleted).failures[0]
+    frozen = evidence(lost=[lost])
+    assert judge_storm(deleted).findings[0].code is Code.DELETED_LIVE
     assert corpus_report(deleted, '2.10.1', test).problems() == []
     assert corpus_report(frozen, '2.24.2', test).problems() == []
     assert corpus_report(frozen, '3.16.0', test).problems() == []
-    assert corpus_report(frozen, '2.10.1', test).problems()[-1].startswith('#4253 not detected')
+    missing = corpus_report(frozen, '2.10.1', test).problems()[-1]
+    assert (missing.code, missing.bug) == (Code.KNOWN_BUG_MISSED, '#4253')
     for fixed in ('2.18.0', '3.17.0'):
-        assert corpus_report(frozen, fixed, test).problems() == judge_storm(frozen).failures
+        assert corpus_report(frozen, fixed, test).problems() == judge_storm(frozen).findings
 
 
 class DroppingDriver(FakeDriver):
