@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from nicegui_e2e.findings import Outcome
 from nicegui_e2e.server import BYTECODE_CACHE  # the checkout's own package, as the runs use it
 from nicegui_e2e.summary import StormSummary
+from nicegui_e2e.verdict import share
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,7 +151,9 @@ def print_storms(storms: dict[str, list[StormSummary]]) -> None:
         results = [s.result for s in kept]
         hits = sum(s.race_hits or 0 for s in kept)
         window = sum(s.in_window for s in kept)
-        rate = f'{hits} / {window} ({100 * hits / window:.0f}%)' if window else 'n/a'
+        part = share(hits, window)
+        rate = (f'{hits} / {window}' + (f' ({100 * part:.0f}%)' if part is not None else ' (not a share)')
+                if window else 'n/a')
         seconds = sum(s.seconds for s in kept)
         per_second = f'{hits / seconds:.1f}' if window and seconds else 'n/a'
         on_purpose = sum(result.on_purpose or result is Outcome.KNOWN_FINDING for result in results)

@@ -245,15 +245,27 @@ def _context(e: Evidence) -> list[str]:
     return notes
 
 
+def share(hits: int, in_window: int) -> float | None:
+    """Race hits as a share of the departures inside the window, where it is one: a drop storm's reconnecting
+    sockets race too, so its hits can outnumber its departures, and a share above 1 would mean nothing."""
+    return hits / in_window if 0 < hits <= in_window else None
+
+
 def figures(e: Evidence) -> str:
-    """The one line a storm prints."""
+    """The one line a storm prints. Its counts are the findings' counts: the clients left after the settle, and
+    where the storm was judged after the prune, the clients that outlived it."""
     hits = 'n/a' if e.race_hits is None else str(e.race_hits)
     in_window = e.departures - e.live_departures
-    rate = f' ({100 * e.race_hits / in_window:.0f}% of departures in the window)' if e.race_hits and in_window else ''
+    rate = ''
+    if e.race_hits:
+        part = share(e.race_hits, in_window)
+        rate = (f' ({100 * part:.0f}% of departures in the window)' if part is not None
+                else f' (more than the {in_window} departures in the window)')
     live = f', {e.live_departures} left live' if e.live_departures else ''
     path = handshake_label(e.handshake_paths)
     crowd = f'crowd of {e.crowd}: ' if e.crowd > 1 else ''
+    pruned = f', {e.pruned.clients} outlived the prune' if e.pruned is not None and e.pruned.clients else ''
     return (f'{crowd}{e.scenario} @ {e.cadence}{f" [{path}]" if path else ""}: '
             f'{e.navigations} navigations, {hits} race hits{rate}{live}, '
             f'{e.keyerrors} KeyErrors, {len(e.judged.failing) - len(e.judged.issue_4304)} other errors, '
-            f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients, {e.seconds:.1f} s')
+            f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients{pruned}, {e.seconds:.1f} s')

@@ -343,3 +343,47 @@ def test_a_dropped_page_must_come_back_as_itself_and_answer(came_back, answers_f
         with pytest.raises(LostPage) as lost:
             step(DroppingDriver(came_back), 'http://x', 0)
         assert str(lost.value) == outcome
+
+
+def test_a_storm_line_agrees_with_itself_and_with_its_findings():
+    """Over a grid of evidence (race hits below, at and above the departures in the window; clients left after
+    the settle, socket mappings, clients that outlived the prune): no share above 100 %, and the line's client
+    figures are the findings' counts, so no line says "0 leaked" beside a leak."""
+    import itertools
+    import re
+
+    from nicegui_e2e.verdict import AfterPrune
+    prunes = [None, AfterPrune('tick', 0, 0, {}), AfterPrune('tick', 3, 0, {}),
+              AfterPrune('prune_instances', 11, 11, {'Event.wait': 12, 'Outbox.loop': 11})]
+    client_codes = {Code.OUTLIVED_PRUNE, Code.CONNECTED_AFTER_PRUNE}
+    checked = 0
+    for hits, departures, live, leaked, mappings, pruned in itertools.product(
+            [None, 0, 1, 5, 6, 29], [0, 1, 3, 29], [0, 1, 2, 8], [0, 2], [0, 3], prunes):
+        if live > departures:
+            continue
+        e = evidence(race_hits=hits, departures=departures, live_departures=live, leaked_clients=leaked,
+                     dead_mappings=mappings, pruned=pruned)
+        line, findings = figures(e), judge_storm(e).findings
+        shares = [int(share) for share in re.findall(r'(\d+)% of departures', line)]
+        assert all(share <= 100 for share in shares), line
+        assert re.search(r'(\S+) race hits', line).group(1) == ('n/a' if hits is None else str(hits))
+        counts = {finding.code: finding.count for finding in findings}
+        shown_leaked = int(re.search(r'(\d+) leaked clients', line).group(1))
+        assert shown_leaked == counts.get(Code.LEAKED_CLIENTS, 0), line
+        outlived = re.search(r'(\d+) outlived the prune', line)
+        assert (int(outlived.group(1)) if outlived else 0) == sum(counts.get(code) or 0 for code in client_codes), line
+        checked += 1
+    assert checked == 960
+
+
+def test_the_figures_the_issue_quoted_now_agree():
+    """A drop storm on a page with a clock (issue 23: "6 race hits (600% of departures in the window)"): its
+    reconnecting sockets raced too. The late-handshake storm (3.17.1: 11 clients for 11 late handshakes) said
+    "0 leaked clients" above "11 client(s) of the storm outlived NiceGUI's prune"."""
+    from nicegui_e2e.verdict import AfterPrune
+    drop = evidence(scenario='drop', navigations=3, departures=3, live_departures=2, race_hits=6)
+    assert '6 race hits (more than the 1 departures in the window), 2 left live,' in figures(drop)
+    late = evidence(race_hits=11, departures=15, pruned=AfterPrune('prune_instances', 11, 11,
+                                                                   {'Event.wait': 12, 'Outbox.loop': 11}))
+    assert '0 leaked clients, 11 outlived the prune,' in figures(late)
+    assert judge_storm(late).findings[0].text.startswith("11 client(s) of the storm outlived NiceGUI's prune")
