@@ -122,3 +122,15 @@ def test_releases_come_down_in_the_order_they_came_out(tmp_path):
         write_cell(cells, env, [storm(nicegui=nicegui)])
     assert [cell.env for cell in report.load(cells)] == ['ng2110-fix', 'ng2110-nofix', 'ng341', 'ng3130', 'newest',
                                                           'mystery']
+
+
+def test_the_report_stands_without_the_browser_stack():
+    """``python -m nicegui_e2e.report`` reads JSON: it imports no browser, driver or server code (the storm's
+    record is built by lifecycle.StormReport.summary, not by the summary module reading a StormReport)."""
+    import subprocess
+    import sys
+    probe = ('import sys, nicegui_e2e.report, nicegui_e2e.summary; '
+             'print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in ("selenium", "nicegui", "psutil") '
+             'or m in ("nicegui_e2e.browser", "nicegui_e2e.lifecycle", "nicegui_e2e.server"))))')
+    loaded = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
