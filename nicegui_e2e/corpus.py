@@ -12,7 +12,8 @@ Release ranges were read from NiceGUI's tags and confirmed by running the storm 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from packaging.version import InvalidVersion, Version
 
@@ -80,7 +81,7 @@ KNOWN: tuple[KnownBug, ...] = (
              'frozen until reloaded by hand (upstream PR #6237; 3.0 to 3.11 may instead reload the page silently on '
              'its reconnect, upstream #6018, which the same storm shows)',
              '2.24.0', '3.16.0', '3.17.0', (Code.LOST_RECONNECT,),
-             'test_a_page_keeps_working_after_its_connection_drops', follows=(Code.MISSED_STEPS,)),
+             'test_a_page_keeps_working_after_its_connection_drops', follows=(Code.MISSED_STEPS, Code.SELF_RELOAD)),
     KnownBug('#6126', 'an async page that takes longer to build than its response_timeout is answered with the page '
                       'of a client already deleted: its handshake fails and it reloads itself for as long as the user '
                       'waits', '3.0.0', '3.13.0', '3.14.0', (Code.SELF_RELOAD,),
@@ -102,6 +103,28 @@ def seen_everywhere(version: str) -> list[KnownBug]:
     they mount loses them on a release with #4753): shown where they appear, failing only the storm made for
     them, which holds them to their releases."""
     return [bug for bug in of_release(version) if bug.everywhere]
+
+
+def named(findings: Sequence[Finding], version: str) -> list[Finding]:
+    """The findings, each saying which known bug of NiceGUI ``version`` it is where one shows as it, in any storm,
+    not only the one made for the bug. Where a known bug shows in these findings and another finding follows from
+    it (a page that reloads itself after its connection came back, with the stale disconnect), that bug names it.
+    A finding that no known bug of the release shows stays as it is: the generic detectors stay generic."""
+    bugs = of_release(version)
+    showing = [bug for bug in bugs if any(map(bug.shown_by, findings))]
+
+    def which(finding: Finding) -> KnownBug | None:
+        if not any(bug.shown_by(finding) for bug in bugs):
+            return None
+        return next((bug for bug in showing if finding.code in bug.follows),
+                    next(bug for bug in bugs if bug.shown_by(finding)))
+    out = []
+    for finding in findings:
+        bug = which(finding)
+        out.append(finding if bug is None else replace(
+            finding, text=f'known bug {bug.key} of NiceGUI {version}, fixed in {bug.first_fixed}: {finding.text}',
+            bug=bug.key))
+    return out
 
 
 def affecting(test: str, version: str) -> list[KnownBug]:

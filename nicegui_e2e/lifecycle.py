@@ -87,7 +87,8 @@ class StormReport:
         return [bug for bug in corpus.seen_everywhere(release) if bug not in self.expected_bugs]
 
     def problems(self) -> list[Finding]:
-        """The verdict's findings, read against what this storm had to show and what it may show."""
+        """The verdict's findings, read against what this storm had to show and what it may show; a finding that a
+        known bug of this release shows says which (:func:`corpus.named`), in every storm."""
         failures = [finding for finding in self.verdict.findings
                     if not any(bug.shown_by(finding) for bug in self.tolerated_bugs)]
         nicegui = str(self.server_info.get('nicegui', '?'))
@@ -104,7 +105,7 @@ class StormReport:
             if not detected:
                 failures.append(Finding(Code.ISSUE_4304_MISSED,
                                         '#4304 not detected although the server runs an unguarded handler on purpose'))
-        return failures
+        return corpus.named(failures, nicegui)
 
     def shown(self) -> list[Finding]:
         """The verdict's findings that known bugs this storm had to show, or may show, showed."""

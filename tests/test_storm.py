@@ -387,3 +387,38 @@ def test_the_figures_the_issue_quoted_now_agree():
                                                                    {'Event.wait': 12, 'Outbox.loop': 11}))
     assert '0 leaked clients, 11 outlived the prune,' in figures(late)
     assert judge_storm(late).findings[0].text.startswith("11 client(s) of the storm outlived NiceGUI's prune")
+
+
+def test_any_storm_names_the_known_bug_of_its_release_that_its_finding_is():
+    """Issue 21: a team's own storms on 3.7.1 (async pages), 3.4.1 (a clock) and 3.12.1 (a drop on a page with a
+    clock) found #5803, #5595 and the stale disconnect without naming them. A finding is named only where a known
+    bug of the server's release shows as its code; on the fixed release, and for generic findings, it stays as
+    it was."""
+    from nicegui_e2e.findings import Finding
+    from nicegui_e2e.verdict import AfterPrune
+
+    def team(version, **changes):
+        return corpus_report(evidence(**changes), version, 'test_my_dashboard')
+
+    def left(**growth):
+        return dict(pruned=AfterPrune('tick', 0, 0, growth))
+    assert team('3.7.1', **left(**{'Event.wait': 32})).problems() == [Finding(
+        Code.WAITS_AFTER_PRUNE, 'known bug #5803 of NiceGUI 3.7.1, fixed in 3.8.0: 32 asyncio task(s) left after the '
+        'storm and the prune: Event.wait +32', 32, '#5803')]
+    waits = left(**{'Event.wait': 32})
+    assert team('3.8.0', **waits).problems() == judge_storm(evidence(**waits)).findings
+    assert texts(team('3.4.1', **left(**{'Timer._run_in_loop': 23})).problems()) == [
+        'known bug #5595 of NiceGUI 3.4.1, fixed in 3.5.0: 23 asyncio task(s) left after the storm and the prune: '
+        'Timer._run_in_loop +23']
+    dropped = dict(lost=['step 0: LostPage: the page did not come through its reconnect: it reloaded itself'],
+                   self_reloads={'handshake failed': 3})
+    assert [(f.code, f.bug) for f in team('3.12.1', **dropped).problems()] == [
+        (Code.LOST_RECONNECT, 'stale disconnect'), (Code.SELF_RELOAD, 'stale disconnect')]
+    assert [f.bug for f in team('3.12.1', self_reloads={'handshake failed': 3}).problems()] == ['#6126']
+    assert [f.bug for f in team('3.17.0', **dropped).problems()] == ['', '']
+    generic = team('3.7.1', missed=['step 3: WaitTimeout: waited 10 s for a link inside the app'],
+                   **left(**{'Outbox.loop': 5})).problems()
+    assert [f.bug for f in generic] == ['', ''] and generic == judge_storm(evidence(
+        missed=['step 3: WaitTimeout: waited 10 s for a link inside the app'], **left(**{'Outbox.loop': 5}))).findings
+    with pytest.raises(AssertionError, match=r'known bug #5803 of NiceGUI 3\.7\.1, fixed in 3\.8\.0: 32 asyncio'):
+        team('3.7.1', **left(**{'Event.wait': 32})).check()
