@@ -49,7 +49,7 @@ def main() -> None:
                     hits += e.race_hits or 0
                     in_window += e.departures - e.live_departures
                     seconds.append(e.seconds)
-                    problems += report.problems()[:1]
+                    problems += [finding.text for finding in report.problems()[:1]]
                     print(f'{size} browser(s), storm {n + 1}: {report.line}', flush=True)
                 storm_s = median(seconds) or 1.0
                 rows.append((size, passed, 100 * hits / max(in_window, 1), hits / args.storms / storm_s, storm_s,

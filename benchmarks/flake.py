@@ -35,13 +35,12 @@ from typing import Any
 from footprint import Sampler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from nicegui_e2e.report import ON_PURPOSE as DETECTOR_SHOWN
+from nicegui_e2e.findings import Outcome
 from nicegui_e2e.server import BYTECODE_CACHE  # the checkout's own package, as the runs use it
 from nicegui_e2e.summary import StormSummary
+from nicegui_e2e.verdict import share
 
 ROOT = Path(__file__).resolve().parent.parent
-ON_PURPOSE = (*DETECTOR_SHOWN, 'known finding (xfail)')
-"""Verdicts that are the storm doing its job, by their first words ('bug detected (#4753)')."""
 
 
 @dataclass
@@ -115,7 +114,7 @@ def main() -> int:
             run = one_run(n, args.out, args.workers, args.fix or '', args.pytest_args)
             runs.append(run)
             summaries = [StormSummary.from_data(s) for s in run.data['storms']]
-            unexpected = sum(s.verdict == 'FAIL' for s in summaries)
+            unexpected = sum(s.result is Outcome.FAIL for s in summaries)
             print(f'run {n:2d}: exit {run.code}, NiceGUI {run.data.get("versions", {}).get("nicegui", "?")}, '
                   f'seed {run.data.get("seed", "?")}, {run.seconds:.0f} s, {run.core_seconds:.0f} core-s, '
                   f'{len(summaries)} storms, {unexpected} FAIL; peak {run.memory}', flush=True)
@@ -149,14 +148,17 @@ def print_storms(storms: dict[str, list[StormSummary]]) -> None:
     print('| storm | runs | pass | on purpose | FAIL | race hits / departures in the window | race hits per s |')
     print('|---|---|---|---|---|---|---|')
     for nodeid, kept in sorted(storms.items()):
-        verdicts = [s.verdict for s in kept]
+        results = [s.result for s in kept]
         hits = sum(s.race_hits or 0 for s in kept)
         window = sum(s.in_window for s in kept)
-        rate = f'{hits} / {window} ({100 * hits / window:.0f}%)' if window else 'n/a'
+        part = share(hits, window)
+        rate = (f'{hits} / {window}' + (f' ({100 * part:.0f}%)' if part is not None else ' (not a share)')
+                if window else 'n/a')
         seconds = sum(s.seconds for s in kept)
         per_second = f'{hits / seconds:.1f}' if window and seconds else 'n/a'
-        print(f'| {nodeid.split("::", 1)[1]} | {len(kept)} | {sum(v.startswith("pass") for v in verdicts)} | '
-              f'{sum(v.startswith(ON_PURPOSE) for v in verdicts)} | {verdicts.count("FAIL")} | {rate} | {per_second} |')
+        on_purpose = sum(result.on_purpose or result is Outcome.KNOWN_FINDING for result in results)
+        print(f'| {nodeid.split("::", 1)[1]} | {len(kept)} | {sum(result.passing for result in results)} | '
+              f'{on_purpose} | {results.count(Outcome.FAIL)} | {rate} | {per_second} |')
 
 
 if __name__ == '__main__':

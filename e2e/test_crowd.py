@@ -36,4 +36,4 @@ def test_every_keyerror_of_a_crowd_is_attributed_to_a_browser_and_navigation(nic
     assert sum(len(lane.handler_errors) for lane in lanes) == report.evidence.keyerrors > 0
     assert all(lane.handler_errors for lane in lanes), report.verdict.notes
     assert all(n == 0 or 1 < n <= lane.navigations for lane in lanes for n in lane.handler_errors)  # 0: the check
-    assert '(browser 1: ' in '; '.join(report.verdict.failures)
+    assert '(browser 1: ' in '; '.join(map(str, report.verdict.findings))

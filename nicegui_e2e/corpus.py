@@ -12,11 +12,13 @@ Release ranges were read from NiceGUI's tags and confirmed by running the storm 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from packaging.version import InvalidVersion, Version
 
 from .disconnect import UPSTREAM_GUARD_SINCE
+from .findings import Code, Finding
 
 
 @dataclass(frozen=True)
@@ -26,17 +28,17 @@ class KnownBug:
     first_bad: str
     last_bad: str
     first_fixed: str
-    shows: tuple[str, ...]  # words of the storm's failures that are this bug (any of them, by release)
+    shows: tuple[Code, ...]  # the findings that are this bug (any of them, by release)
     test: str  # the test function whose storm catches it
     everywhere: bool = False  # every storm's verdict can see it, not only the storm made for it
-    follows: tuple[str, ...] = ()  # words of failures that follow from it once it shows (they alone show nothing)
+    follows: tuple[Code, ...] = ()  # findings that follow from it once it shows (they alone show nothing)
 
-    def shown_by(self, failure: str) -> bool:
-        return any(words in failure for words in self.shows)
+    def shown_by(self, finding: Finding) -> bool:
+        return finding.code in self.shows
 
-    def explains(self, failure: str) -> bool:
-        """The failure is this bug's, shown or following from it (a page that never settles misses steps)."""
-        return self.shown_by(failure) or any(words in failure for words in self.follows)
+    def explains(self, finding: Finding) -> bool:
+        """The finding is this bug's, shown or following from it (a page that never settles misses steps)."""
+        return self.shown_by(finding) or finding.code in self.follows
 
     def affects(self, version: str) -> bool:
         return Version(self.first_bad) <= Version(version) <= Version(self.last_bad)
@@ -54,38 +56,37 @@ class KnownBug:
 KNOWN: tuple[KnownBug, ...] = (
     KnownBug('#4500', 'each load of an async page that does not wait for its connection leaves a task waiting for '
                       'it that nothing holds: garbage-collected while pending, asyncio logs an ERROR', '2.13.0',
-             '2.13.0', '2.14.0', ('Task was destroyed but it is pending',), 'test_async_pages_leave_no_task_behind'),
+             '2.13.0', '2.14.0', (Code.PENDING_TASK_DESTROYED,), 'test_async_pages_leave_no_task_behind'),
     KnownBug('#4753', "a page sends its events before its handshake is done and NiceGUI drops them: a click made "
                       'as soon as a page shows does nothing', '2.0.0', '2.17.0', '2.18.0',
-             ("reached the server before their page's handshake",),
+             (Code.DROPPED_EVENTS,),
              'test_clicks_during_the_handshake_reach_their_handlers', everywhere=True),
     KnownBug('#5803', 'each load of an async page that does not wait for its connection leaves a task waiting '
-                      'for it for ever', '2.14.0', '3.7.1', '3.8.0', ('Event.wait +',),
+                      'for it for ever', '2.14.0', '3.7.1', '3.8.0', (Code.WAITS_AFTER_PRUNE,),
              'test_async_pages_leave_no_task_behind'),
     KnownBug('#5595', 'a timer waits for its page\'s connection without end: the timer of a page left before it '
                       'connected outlives the pruned client for the life of the server', '3.0.0', '3.4.1', '3.5.0',
-             ('Timer._run_in_loop +',), 'test_timers_of_pages_left_before_they_connected_end'),
+             (Code.TIMERS_AFTER_PRUNE,), 'test_timers_of_pages_left_before_they_connected_end'),
     KnownBug('late handshake', 'a handshake processed after its socket left fails in enter_room after giving the '
                                "client a tab id: the client looks connected, so NiceGUI's prune skips it and nothing "
                                'deletes it, and its outbox and a waiting task run on',
-             '2.11.0', '3.17.1', '3.18.0', ("outlived NiceGUI's prune", 'left after the storm and the prune'),
-             'test_a_late_handshake_leaves_no_client_behind'),
+             '2.11.0', '3.17.1', '3.18.0', (Code.CONNECTED_AFTER_PRUNE,),
+             'test_a_late_handshake_leaves_no_client_behind', follows=(Code.WAITS_AFTER_PRUNE, Code.TASKS_AFTER_PRUNE)),
     KnownBug('#4253', 'a page whose connection drops comes back on a new socket, and the old socket\'s late '
                       'disconnect then deletes the client it came back to: the page stays on screen, dead',
-             '2.0.0', '2.10.1', '2.11.0', ('deleted while their page was still connected',),
-             'test_a_page_keeps_working_after_its_connection_drops', follows=('could not take its steps',)),
+             '2.0.0', '2.10.1', '2.11.0', (Code.DELETED_LIVE,), 'test_a_page_keeps_working_after_its_connection_drops',
+             follows=(Code.LOST_RECONNECT, Code.MISSED_STEPS)),
     KnownBug('stale disconnect',
              "a page's old socket, reaped by the server after the page came back on a new one, takes the client's "
              "tab id with it: NiceGUI then drops the page's events and stops sending to it, and the page stays "
              'frozen until reloaded by hand (upstream PR #6237; 3.0 to 3.11 may instead reload the page silently on '
              'its reconnect, upstream #6018, which the same storm shows)',
-             '2.24.0', '3.16.0', '3.17.0', ('did not come through its reconnect',),
-             'test_a_page_keeps_working_after_its_connection_drops', follows=('could not take its steps',)),
+             '2.24.0', '3.16.0', '3.17.0', (Code.LOST_RECONNECT,),
+             'test_a_page_keeps_working_after_its_connection_drops', follows=(Code.MISSED_STEPS, Code.SELF_RELOAD)),
     KnownBug('#6126', 'an async page that takes longer to build than its response_timeout is answered with the page '
                       'of a client already deleted: its handshake fails and it reloads itself for as long as the user '
-                      'waits', '3.0.0', '3.13.0', '3.14.0', ('reloaded by themselves',),
-             'test_a_page_slower_than_its_response_timeout_settles',
-             follows=('could not take its steps', 'the last page does not work')),
+                      'waits', '3.0.0', '3.13.0', '3.14.0', (Code.SELF_RELOAD,),
+             'test_a_page_slower_than_its_response_timeout_settles', follows=(Code.MISSED_STEPS, Code.DEAD_PAGE)),
 )
 """#4304 is not here: the fix modes hold it to its releases (see the README's "Fix modes")."""
 
@@ -97,14 +98,41 @@ storms are judged by the fix modes, not through :data:`KNOWN`. The release befor
 mapping, so the bug could not exist there."""
 
 
+def of_release(version: str) -> list[KnownBug]:
+    """The known bugs of NiceGUI ``version``; none for a server that did not say which NiceGUI it runs."""
+    try:
+        return [bug for bug in KNOWN if bug.affects(version)]
+    except InvalidVersion:
+        return []
+
+
 def seen_everywhere(version: str) -> list[KnownBug]:
     """The known bugs of NiceGUI ``version`` that any storm may show (an app whose components send events as
     they mount loses them on a release with #4753): shown where they appear, failing only the storm made for
     them, which holds them to their releases."""
-    try:
-        return [bug for bug in KNOWN if bug.everywhere and bug.affects(version)]
-    except InvalidVersion:  # a server that did not say which NiceGUI it runs
-        return []
+    return [bug for bug in of_release(version) if bug.everywhere]
+
+
+def named(findings: Sequence[Finding], version: str) -> list[Finding]:
+    """The findings, each saying which known bug of NiceGUI ``version`` it is where one shows as it, in any storm,
+    not only the one made for the bug. Where a known bug shows in these findings and another finding follows from
+    it (a page that reloads itself after its connection came back, with the stale disconnect), that bug names it.
+    A finding that no known bug of the release shows stays as it is: the generic detectors stay generic."""
+    bugs = of_release(version)
+    showing = [bug for bug in bugs if any(map(bug.shown_by, findings))]
+
+    def which(finding: Finding) -> KnownBug | None:
+        if not any(bug.shown_by(finding) for bug in bugs):
+            return None
+        return next((bug for bug in showing if finding.code in bug.follows),
+                    next(bug for bug in bugs if bug.shown_by(finding)))
+    out = []
+    for finding in findings:
+        bug = which(finding)
+        out.append(finding if bug is None else replace(
+            finding, text=f'known bug {bug.key} of NiceGUI {version}, fixed in {bug.first_fixed}: {finding.text}',
+            bug=bug.key))
+    return out
 
 
 def affecting(test: str, version: str) -> list[KnownBug]:

@@ -72,7 +72,7 @@ def gather(collected: Collected, *, expect_race: bool, allowlist: Sequence[incid
                      for n, (works, problem) in enumerate(collected.checks) if not works]
     return Evidence(
         scenario=result.scenario, cadence=collected.cadence, navigations=len(result.navigations),
-        departures=result.departures, live_departures=result.live_departures, missed=result.missed,
+        departures=result.departures, live_departures=result.live_departures, missed=result.missed, lost=result.lost,
         error_pages=dict(errors),
         seconds=result.seconds, race_hits=None if before is None else snapshot['race_hits'] - before,
         expect_race=expect_race, keyerrors_raw=sum(i.is_4304 for i in raw_incidents),

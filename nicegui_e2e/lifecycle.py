@@ -15,9 +15,11 @@ from typing import Any
 from . import corpus, incident, storm
 from .browser import Browser
 from .evidence import Collected, gather, lingering
+from .findings import Code, Finding
 from .problems import one_line
 from .server import NiceGUIServer
-from .verdict import AfterPrune, Evidence, Verdict, figures, judge_storm
+from .summary import StormSummary
+from .verdict import AfterPrune, Evidence, Verdict, figures, handshake_label, judge_storm
 from .waiting import wait_at_most, wait_for
 from .wire import PING_EVENT, PRUNE_PERIOD, ClientState, Diagnostics, Event, PruneSchedule, ServerInfo
 
@@ -74,29 +76,58 @@ class StormReport:
         release = str(self.server_info.get('nicegui', ''))
         return [bug for bug in corpus.seen_everywhere(release) if bug not in self.expected_bugs]
 
-    def problems(self) -> list[str]:
-        """The verdict's failures, read against what this storm had to show and what it may show."""
-        failures = [failure for failure in self.verdict.failures
-                    if not any(bug.shown_by(failure) for bug in self.tolerated_bugs)]
-        nicegui = self.server_info.get('nicegui', '?')
+    def problems(self) -> list[Finding]:
+        """The verdict's findings, read against what this storm had to show and what it may show; a finding that a
+        known bug of this release shows says which (:func:`corpus.named`), in every storm."""
+        failures = [finding for finding in self.verdict.findings
+                    if not any(bug.shown_by(finding) for bug in self.tolerated_bugs)]
+        nicegui = str(self.server_info.get('nicegui', '?'))
         for bug in self.expected_bugs:
             detected = any(map(bug.shown_by, failures))
-            failures = [failure for failure in failures if not (detected and bug.explains(failure))]
+            failures = [finding for finding in failures if not (detected and bug.explains(finding))]
             if not detected:
-                failures.append(f'{bug.key} not detected although NiceGUI {nicegui} has it: {bug.what}')
+                failures.append(Finding(Code.KNOWN_BUG_MISSED,
+                                        f'{bug.key} not detected although NiceGUI {nicegui} has it: {bug.what}',
+                                        bug=bug.key))
         if self.expects_4304:
-            detected = any(f.startswith('#4304') for f in failures)
-            failures = [f for f in failures if not f.startswith('#4304')]
+            detected = any(finding.code is Code.ISSUE_4304 for finding in failures)
+            failures = [finding for finding in failures if finding.code is not Code.ISSUE_4304]
             if not detected:
-                failures.append('#4304 not detected although the server runs an unguarded handler on purpose')
-        return failures
+                failures.append(Finding(Code.ISSUE_4304_MISSED,
+                                        '#4304 not detected although the server runs an unguarded handler on purpose'))
+        return corpus.named(failures, nicegui)
+
+    def shown(self) -> list[Finding]:
+        """The verdict's findings that known bugs this storm had to show, or may show, showed."""
+        bugs = [*self.expected_bugs, *self.tolerated_bugs]
+        return [finding for finding in self.verdict.findings if any(bug.shown_by(finding) for bug in bugs)]
 
     def check(self) -> None:
         """Fail with the verdict's words unless the storm came out as this server must make it come out."""
         self.inspected = True
         problems = self.problems()
         if problems:
-            raise AssertionError(f'{self.line}: ' + '; '.join(problems))
+            raise AssertionError(f'{self.line}: ' + '; '.join(map(str, problems)))
+
+    def summary(self, nodeid: str = '', reruns: int = 0) -> StormSummary:
+        """This storm's record: what the terminal summary prints, junit carries and the reports read back."""
+        e = self.evidence
+        info = self.server_info
+        return StormSummary(
+            scenario=e.scenario, cadence=e.cadence, handshake=handshake_label(e.handshake_paths), line=self.line,
+            nicegui=str(info.get('nicegui', '?')), mode=str(info.get('disconnect_fix', '?')),
+            guard=str(info.get('guard', '?')), fix=str(info.get('fix', '?')), lost_guard=e.lost_guard,
+            bug_present=bool(info.get('bug_present')), expects_4304=self.expects_4304,
+            navigations=e.navigations, departures=e.departures, live_departures=e.live_departures,
+            race_hits=e.race_hits, keyerrors=e.keyerrors,
+            other_errors=len(e.judged.failing) - len(e.judged.issue_4304), allowed=len(e.judged.allowed),
+            unconnected=e.unconnected, leaked=e.leaked_clients + e.dead_mappings, seconds=round(e.seconds, 2),
+            signatures=e.judged.signature_counts(),
+            allowed_by=sorted({entry.signature for _, entry in e.judged.allowed}),
+            live_entries=sorted({entry.signature for entry in e.judged.live}),
+            failures=self.problems(), notes=list(self.verdict.notes), nodeid=nodeid, reruns=reruns,
+            handshake_paths=dict(e.handshake_paths), known_bugs=[bug.key for bug in self.expected_bugs],
+            shown=self.shown(), user_entries=sorted({entry.signature for entry in e.judged.live if not entry.shipped}))
 
     def expect_bugs(self, bugs: Sequence[corpus.KnownBug]) -> None:
         """Check the verdict where the release under test has ``bugs`` (see :func:`corpus.affecting`): each must

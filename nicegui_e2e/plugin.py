@@ -36,7 +36,7 @@ from .server import NiceGUIServer, ServerError, ServerOptions
 from .settings import Settings
 from .storm import Cadence, StormKind, StormSkipped
 from .storm import require as storm_require
-from .summary import PROPERTY, StormSummary
+from .summary import PROPERTY
 from .wire import Mode
 
 BUILTIN_ALLOWLIST = Path(__file__).with_name('allowlist.toml')
@@ -493,9 +493,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         reruns = item.config.stash[COLLECTOR].failed_attempts[item.nodeid]
         item.user_properties[:] = [p for p in item.user_properties if p[0] != PROPERTY]  # an earlier attempt's
         for report in reports:
-            item.user_properties.append((PROPERTY, StormSummary.of(report, item.nodeid, reruns).to_json()))
+            item.user_properties.append((PROPERTY, report.summary(item.nodeid, reruns).to_json()))
     if unchecked:
-        pytest.fail('\n'.join(f'{report.line}: ' + '; '.join(report.problems()) for report in unchecked),
+        pytest.fail('\n'.join(f'{report.line}: ' + '; '.join(map(str, report.problems())) for report in unchecked),
                     pytrace=False)
     return result
 
@@ -560,7 +560,7 @@ def _artifact_folder(item: pytest.Item) -> Path:
 
 
 def _verdict_text(report: lifecycle.StormReport) -> str:
-    return '\n'.join([report.line, *report.problems(), *report.verdict.notes]) + '\n'
+    return '\n'.join([report.line, *map(str, report.problems()), *report.verdict.notes]) + '\n'
 
 
 def _write_artifacts(folder: Path, reports: list[lifecycle.StormReport], browser: Browser | None) -> list[Path]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from . import corpus
+from .findings import Outcome
 from .summary import StormSummary
 
 COLUMNS = ('environment', 'NiceGUI', 'Starlette', 'fix', 'test', 'storm', 'handshake', 'navigations', 'race hits',
@@ -54,13 +55,6 @@ def rows(cells: list[Cell]) -> list[tuple[str, ...]]:
     return table
 
 
-ON_PURPOSE = ('bug detected', 'failure shown on purpose')
-"""Verdicts of storms whose point is a detector firing: the suite doing its job, not a failure ('bug detected'
-may name the known bug, as 'bug detected (#5803)')."""
-
-
-def on_purpose(verdict: str) -> bool:
-    return verdict.startswith(ON_PURPOSE)
 SUMMARY_COLUMNS = ('environment', 'NiceGUI', 'Starlette', 'storms', 'pass', 'detector shown', 'known finding',
                    'FAIL', 'race hits', '#4304', 'leaked')
 
@@ -69,12 +63,12 @@ def summary(cells: list[Cell]) -> list[tuple[str, ...]]:
     """One row per environment, for the README: how its storms came out, and the sums that matter."""
     out: list[tuple[str, ...]] = []
     for cell in cells:
-        verdicts = [storm.verdict for storm in cell.storms]
+        results = [storm.result for storm in cell.storms]
         hits = [storm.race_hits for storm in cell.storms if storm.race_hits is not None]
         out.append((cell.env, cell.nicegui, cell.versions.get('starlette', '?'),
-                    str(len(verdicts)), str(sum(v.startswith('pass') for v in verdicts)),
-                    str(sum(map(on_purpose, verdicts))), str(verdicts.count('known finding (xfail)')),
-                    str(verdicts.count('FAIL')), str(sum(hits)) if hits else 'n/a',
+                    str(len(results)), str(sum(result.passing for result in results)),
+                    str(sum(result.on_purpose for result in results)), str(results.count(Outcome.KNOWN_FINDING)),
+                    str(results.count(Outcome.FAIL)), str(sum(hits)) if hits else 'n/a',
                     str(sum(storm.keyerrors for storm in cell.storms)),
                     str(sum(storm.leaked for storm in cell.storms))))
     return out
@@ -85,13 +79,9 @@ def test_name(storm: StormSummary) -> str:
     return storm.nodeid.rsplit('::', 1)[-1] or f'{storm.scenario} @ {storm.cadence}'
 
 
-SYMBOLS = (('FAIL', '✗'), ('bug detected', '●'), ('failure shown on purpose', '●'), ('known finding', '◐'),
-           ('pass (no race here)', '○'), ('pass (race not hit)', '○'), ('pass', '✓'))
-"""How a verdict looks in the grid, by its first words; the colour says the same for those who see colour."""
-
-
-def symbol(verdict: str) -> str:
-    return next((mark for start, mark in SYMBOLS if verdict.startswith(start)), '?')
+SYMBOLS = {Outcome.FAIL: '✗', Outcome.BUG_DETECTED: '●', Outcome.SHOWN_ON_PURPOSE: '●', Outcome.KNOWN_FINDING: '◐',
+           Outcome.PASS_NO_RACE: '○', Outcome.PASS_RACE_NOT_HIT: '○', Outcome.PASS: '✓'}
+"""How a result looks in the grid; the colour says the same for those who see colour."""
 
 
 def grid(cells: list[Cell]) -> tuple[list[str], list[tuple[Cell, list[StormSummary | None]]]]:
@@ -124,14 +114,14 @@ def markdown(table: list[tuple[str, ...]], columns: tuple[str, ...] = COLUMNS) -
     return '\n'.join(lines) + '\n'
 
 
-def colour(verdict: str) -> str:
-    if verdict == 'FAIL':
+def colour(result: Outcome) -> str:
+    if result is Outcome.FAIL:
         return '#f8d0d0'
-    if verdict.startswith('known finding'):
+    if result is Outcome.KNOWN_FINDING:
         return '#e6e0f8'
-    if on_purpose(verdict):
+    if result.on_purpose:
         return '#fde9c4'
-    return '#dff3df' if verdict == 'pass' else '#eeeeee'
+    return '#dff3df' if result is Outcome.PASS else '#eeeeee'
 
 
 def html_grid(cells: list[Cell]) -> str:
@@ -145,9 +135,9 @@ def html_grid(cells: list[Cell]) -> str:
             if storm is None:
                 boxes.append('<td class="g" title="not run here">·</td>')
                 continue
-            detail = '\n'.join([storm.verdict, storm.line, *storm.shown, *storm.failures])
-            boxes.append(f'<td class="g" style="background:{colour(storm.verdict)}" title="{escape(detail)}">'
-                         f'{symbol(storm.verdict)}</td>')
+            detail = '\n'.join([storm.verdict, storm.line, *map(str, [*storm.shown, *storm.failures])])
+            boxes.append(f'<td class="g" style="background:{colour(storm.result)}" title="{escape(detail)}">'
+                         f'{SYMBOLS[storm.result]}</td>')
         body.append(f'<tr><th>{escape(cell.env)}</th><td>{escape(cell.nicegui)}</td>{"".join(boxes)}</tr>')
     return (f'<table class="grid"><thead><tr><th>environment</th><th>NiceGUI</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
@@ -161,9 +151,9 @@ def html_table(table: list[tuple[str, ...]], columns: tuple[str, ...]) -> str:
 
 def html(table: list[tuple[str, ...]], cells: list[Cell]) -> str:
     body = []
-    for row in table:
+    for row, storm in zip(table, (storm for cell in cells for storm in cell.storms)):
         body.append('<tr>' + ''.join(f'<td>{escape(cell)}</td>' for cell in row[:-1])
-                    + f'<td style="background:{colour(row[-1])}"><b>{escape(row[-1])}</b></td></tr>')
+                    + f'<td style="background:{colour(storm.result)}"><b>{escape(row[-1])}</b></td></tr>')
     return f'''<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>NiceGUI connection lifecycle: compatibility</title>
 <style>
@@ -246,9 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / 'compatibility.html').write_text(html(table, cells), encoding='utf-8')
     print(text, end='')
     print(f'written: {args.out / "compatibility.md"}, {args.out / "compatibility.html"}')
-    problems = [f'{sum(row[-1] == "FAIL" for row in table)} storm(s) FAIL'] if any(row[-1] == 'FAIL' for row in table) \
-        else []
-    detected = {cell.env for cell in cells if any(storm.verdict == 'bug detected' for storm in cell.storms)}
+    failed = sum(storm.result is Outcome.FAIL for cell in cells for storm in cell.storms)
+    problems = [f'{failed} storm(s) FAIL'] if failed else []
+    detected = {cell.env for cell in cells if any(storm.detected_4304 for storm in cell.storms)}
     problems += [f'{env} detected no #4304' for env in args.expect_detection if env not in detected]
     for problem in problems:
         print(f'nicegui-e2e report: {problem}', file=sys.stderr)

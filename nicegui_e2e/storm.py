@@ -87,6 +87,7 @@ class StormResult:
     ended: float = 0.0
     navigations: list[Navigation] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)  # steps that could not be taken, with the reason
+    lost: list[str] = field(default_factory=list)  # steps whose page did not come through its reconnect (LostPage)
     last_page_open: bool = False  # the last page reached its window, so whatever comes next leaves it in there
     live_departures: int = 0  # departures from a page left after its handshake, where the app's handlers ran
     lanes: list[StormResult] = field(default_factory=list)  # a crowd's: each browser's own storm
@@ -115,6 +116,7 @@ class StormResult:
                    ended=max(lane.ended for lane in lanes),
                    navigations=sorted((nav for lane in lanes for nav in lane.navigations), key=lambda nav: nav.t),
                    missed=[f'browser {n + 1}: {miss}' for n, lane in enumerate(lanes) for miss in lane.missed],
+                   lost=[f'browser {n + 1}: {loss}' for n, lane in enumerate(lanes) for loss in lane.lost],
                    live_departures=sum(lane.live_departures for lane in lanes), lanes=lanes)
 
 
@@ -194,7 +196,7 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
             action, target = step(driver, base_url, i)
         except Exception as error:  # pylint: disable=broad-except
             in_a_row += 1
-            result.missed.append(f'step {i}: {one_line(error)}')
+            (result.lost if isinstance(error, LostPage) else result.missed).append(f'step {i}: {one_line(error)}')
             live = False
             if trouble():
                 break

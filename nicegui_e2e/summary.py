@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from .lifecycle import StormReport
-from .verdict import handshake_label
+from .findings import Code, Finding, Outcome
 
 PROPERTY = 'nicegui_storm'
 """The name of the junit property (and the user property xdist carries) that holds a record."""
@@ -44,37 +43,15 @@ class StormSummary:
     signatures: dict[str, tuple[int, bool]]  # signature -> (count, allowed)
     allowed_by: list[str]
     live_entries: list[str]
-    failures: list[str]  # what failed the storm, read against what it had to show
+    failures: list[Finding]  # what failed the storm, read against what it had to show
     notes: list[str]
     nodeid: str = ''
     outcome: str = ''  # the test's: passed, failed, error, xfailed, xpassed, rerun
     reruns: int = 0  # earlier attempts of this test that failed; a race that showed once is a bug
     handshake_paths: dict[str, int] = field(default_factory=dict)
     known_bugs: list[str] = field(default_factory=list)  # known bugs of this release the storm had to show
-    shown: list[str] = field(default_factory=list)  # the verdict's words for them, as the storm showed them
+    shown: list[Finding] = field(default_factory=list)  # the verdict's findings of known bugs the storm showed
     user_entries: list[str] = field(default_factory=list)  # of live_entries, those of the user's own allow-list
-
-    @classmethod
-    def of(cls, report: StormReport, nodeid: str = '', reruns: int = 0) -> StormSummary:
-        e = report.evidence
-        info = report.server_info
-        return cls(
-            scenario=e.scenario, cadence=e.cadence, handshake=handshake_label(e.handshake_paths), line=report.line,
-            nicegui=str(info.get('nicegui', '?')), mode=str(info.get('disconnect_fix', '?')),
-            guard=str(info.get('guard', '?')), fix=str(info.get('fix', '?')), lost_guard=e.lost_guard,
-            bug_present=bool(info.get('bug_present')), expects_4304=report.expects_4304,
-            navigations=e.navigations, departures=e.departures, live_departures=e.live_departures,
-            race_hits=e.race_hits, keyerrors=e.keyerrors,
-            other_errors=len(e.judged.failing) - len(e.judged.issue_4304), allowed=len(e.judged.allowed),
-            unconnected=e.unconnected, leaked=e.leaked_clients + e.dead_mappings, seconds=round(e.seconds, 2),
-            signatures=e.judged.signature_counts(),
-            allowed_by=sorted({entry.signature for _, entry in e.judged.allowed}),
-            live_entries=sorted({entry.signature for entry in e.judged.live}),
-            failures=report.problems(), notes=list(report.verdict.notes), nodeid=nodeid, reruns=reruns,
-            handshake_paths=dict(e.handshake_paths), known_bugs=[bug.key for bug in report.expected_bugs],
-            shown=[failure for failure in report.verdict.failures
-                   if any(bug.shown_by(failure) for bug in [*report.expected_bugs, *report.tolerated_bugs])],
-            user_entries=sorted({entry.signature for entry in e.judged.live if not entry.shipped}))
 
     def at(self, nodeid: str, outcome: str) -> StormSummary:
         return replace(self, nodeid=nodeid, outcome=outcome)
@@ -84,11 +61,14 @@ class StormSummary:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> StormSummary:
-        """From the JSON form; keys this version does not know (a newer writer's) are left out."""
+        """From the JSON form; keys this version does not know (a newer writer's) are left out, and an older
+        writer's failures (sentences without a code) are read as :attr:`Code.UNRECORDED`."""
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
         values['signatures'] = {name: (int(count), bool(allowed))
                                 for name, (count, allowed) in values.get('signatures', {}).items()}
+        for key in ('failures', 'shown'):
+            values[key] = [Finding.from_data(finding) for finding in values.get(key, [])]
         return cls(**values)
 
     @classmethod
@@ -101,17 +81,35 @@ class StormSummary:
         return self.departures - self.live_departures
 
     @property
-    def verdict(self) -> str:
-        """What the storm means, in words: its outcome read against what its server had to show."""
+    def passed(self) -> bool:
+        """The test passed at its first attempt."""
+        return self.outcome in ('passed', 'xpassed') and not self.reruns
+
+    @property
+    def result(self) -> Outcome:
+        """What the storm came to: the test's outcome read against what its server had to show."""
         if self.outcome == 'xfailed':
-            return 'known finding (xfail)'
-        if self.outcome not in ('passed', 'xpassed') or self.reruns:
-            only_4304 = self.failures and all(f.startswith('#4304') for f in self.failures)
-            return 'bug detected' if only_4304 and self.bug_present else 'FAIL'
+            return Outcome.KNOWN_FINDING
+        if not self.passed:
+            only_4304 = self.failures and all(finding.code is Code.ISSUE_4304 for finding in self.failures)
+            return Outcome.BUG_DETECTED if only_4304 and self.bug_present else Outcome.FAIL
         if self.known_bugs or self.expects_4304:
-            return f'bug detected ({", ".join(self.known_bugs)})' if self.known_bugs else 'bug detected'
+            return Outcome.BUG_DETECTED
         if self.failures:
-            return 'failure shown on purpose'  # the test inspected a failing verdict, as its point
+            return Outcome.SHOWN_ON_PURPOSE
         if self.race_hits is None:
-            return 'pass (no race here)'
-        return 'pass' if self.race_hits else 'pass (race not hit)'
+            return Outcome.PASS_NO_RACE
+        return Outcome.PASS if self.race_hits else Outcome.PASS_RACE_NOT_HIT
+
+    @property
+    def verdict(self) -> str:
+        """The result in words, naming the known bugs a detection showed: 'bug detected (#5803)'."""
+        if self.passed and self.known_bugs:
+            return f'{self.result.value} ({", ".join(self.known_bugs)})'
+        return self.result.value
+
+    @property
+    def detected_4304(self) -> bool:
+        """#4304 showed where the server had to show it: the storm failed on it alone, or expected it and passed."""
+        return self.result is Outcome.BUG_DETECTED and (
+            self.expects_4304 or any(finding.code is Code.ISSUE_4304 for finding in self.failures))

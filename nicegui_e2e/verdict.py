@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .incident import Judged
+from .findings import Code, Finding
+from .incident import Incident, Judged
 
 LONG_RECONNECT_TIMEOUT = 10.0
 HELD_NOTE = ("the hold-back turned this NiceGUI's implicit handshake into the explicit one it keeps for prefetched "
@@ -55,7 +56,7 @@ class Evidence:
     cadence: str
     navigations: int
     departures: int  # navigations that left a NiceGUI page
-    missed: list[str]  # steps that could not be taken, with the reason
+    missed: list[str]  # steps that could not be taken, with the reason (other than the lost pages below)
     seconds: float
     race_hits: int | None  # None: this NiceGUI keeps no per-socket mapping, so there is no race to hit
     expect_race: bool
@@ -79,6 +80,7 @@ class Evidence:
     self_reloads: Mapping[str, int] = field(default_factory=dict)  # NiceGUI's reason -> pages it reloaded for it
     deleted_live: int = 0  # clients NiceGUI deleted while their page still had a socket connected
     error_pages_expected: bool = False  # the storm's pages answer with an error page by design (a terminal 500)
+    lost: list[str] = field(default_factory=list)  # steps whose page did not come through its reconnect, and how
 
     @property
     def crowd(self) -> int:
@@ -91,12 +93,12 @@ class Evidence:
 
 @dataclass
 class Verdict:
-    failures: list[str]
-    notes: list[str]
+    findings: list[Finding]  # what fails the storm
+    notes: list[str]  # what explains its figures, for people only
 
     @property
     def passed(self) -> bool:
-        return not self.failures
+        return not self.findings
 
 
 def handshake_label(paths: Mapping[str, int]) -> str:
@@ -117,78 +119,112 @@ def by_browser(lanes: list[LaneTally], count: Callable[[LaneTally], int]) -> str
 
 def judge_storm(e: Evidence) -> Verdict:
     """Every failure the evidence shows, and the notes that explain the figures."""
-    failures: list[str] = []
+    failures: list[Finding] = []
     notes: list[str] = []
     if e.lost_guard:
-        failures.append('NiceGUI lost its #4304 guard: handle_disconnect looks up sockets it never mapped, as '
-                        '2.11.0 did (upstream guards it since 2.11.1); the suite applied its own so that the '
-                        'storm could run')
+        failures.append(Finding(
+            Code.LOST_GUARD, 'NiceGUI lost its #4304 guard: handle_disconnect looks up sockets it never mapped, as '
+            '2.11.0 did (upstream guards it since 2.11.1); the suite applied its own so that the storm could run'))
     if e.keyerrors:
-        failures.append(f'#4304: {e.keyerrors} KeyError(s) in handle_disconnect '
-                        f'({len(e.judged.issue_4304)} in records, {e.keyerrors_raw} in raw text)'
-                        + by_browser(e.lanes, lambda lane: len(lane.handler_errors)))
+        failures.append(Finding(Code.ISSUE_4304, f'#4304: {e.keyerrors} KeyError(s) in handle_disconnect '
+                                f'({len(e.judged.issue_4304)} in records, {e.keyerrors_raw} in raw text)'
+                                + by_browser(e.lanes, lambda lane: len(lane.handler_errors)), e.keyerrors))
     other = [i for i in e.judged.failing if not i.is_4304]
-    if other:
-        names = sorted({i.signature for i in other})
-        failures.append(f'{len(other)} other server error(s): {", ".join(names)}')
+    destroyed = [i for i in other if destroyed_pending(i)]
+    for code, incidents in ((Code.PENDING_TASK_DESTROYED, destroyed),
+                            (Code.OTHER_ERRORS, [i for i in other if i not in destroyed])):
+        if incidents:
+            names = sorted({i.signature for i in incidents})
+            failures.append(Finding(code, f'{len(incidents)} other server error(s): {", ".join(names)}',
+                                    len(incidents)))
     if e.race_hits is None:
         notes.append('race not applicable: this NiceGUI keeps no per-socket mapping')
     elif e.race_hits == 0:
         message = 'the race was never hit: this storm proves nothing about #4304'
-        (failures if e.expect_race else notes).append(message)
+        if e.expect_race:
+            failures.append(Finding(Code.NO_RACE, message, 0))
+        else:
+            notes.append(message)
     failures.extend(_clients(e))
     _browser_side(e, failures, notes)
     notes.extend(lane.line() for lane in e.lanes)
     return Verdict(failures, notes + _context(e))
 
 
-def _browser_side(e: Evidence, failures: list[str], notes: list[str]) -> None:
+def destroyed_pending(incident: Incident) -> bool:
+    """asyncio's own error for a task garbage-collected while still pending (#4500's symptom)."""
+    return incident.logger == 'asyncio' and incident.exc.message.startswith('Task was destroyed but it is pending')
+
+
+def _browser_side(e: Evidence, failures: list[Finding], notes: list[str]) -> None:
     """What the browser met: the last page, its console, the steps it could take and the pages it was served."""
     if not e.page_works:
-        failures.append(f'the last page does not work: {e.page_problem}')
+        failures.append(Finding(Code.DEAD_PAGE, f'the last page does not work: {e.page_problem}'))
     if e.console_severe:
-        failures.append(f'{len(e.console_severe)} SEVERE browser console message(s): {e.console_severe[0]}'
-                        + by_browser(e.lanes, lambda lane: lane.console_severe))
+        failures.append(Finding(Code.CONSOLE_SEVERE, f'{len(e.console_severe)} SEVERE browser console message(s): '
+                                f'{e.console_severe[0]}' + by_browser(e.lanes, lambda lane: lane.console_severe),
+                                len(e.console_severe)))
+    if e.lost:
+        failures.append(Finding(Code.LOST_RECONNECT, f'{len(e.lost)} page(s) did not come through the drop of '
+                                f'their connection: {e.lost[-1]}', len(e.lost)))
     if e.missed:
-        failures.append(f'the storm could not take its steps ({len(e.missed)} missed): {e.missed[-1]}')
+        failures.append(Finding(Code.MISSED_STEPS, f'the storm could not take its steps ({len(e.missed)} missed): '
+                                f'{e.missed[-1]}', len(e.missed)))
     if e.self_reloads:
-        failures.append(f'{sum(e.self_reloads.values())} page(s) reloaded by themselves, NiceGUI saying why: '
-                        + ', '.join(f'{why} x{count}' for why, count in sorted(e.self_reloads.items())))
+        failures.append(Finding(Code.SELF_RELOAD, f'{sum(e.self_reloads.values())} page(s) reloaded by themselves, '
+                                'NiceGUI saying why: '
+                                + ', '.join(f'{why} x{count}' for why, count in sorted(e.self_reloads.items())),
+                                sum(e.self_reloads.values())))
     if e.error_pages:
         expected = ', as this storm expects' if e.error_pages_expected else ''
-        (notes if e.error_pages_expected else failures).append(
-            f'{sum(e.error_pages.values())} page load(s) got an error page{expected}: '
-            + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items()))
-            + by_browser(e.lanes, lambda lane: lane.error_pages))
+        text = (f'{sum(e.error_pages.values())} page load(s) got an error page{expected}: '
+                + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items()))
+                + by_browser(e.lanes, lambda lane: lane.error_pages))
+        if e.error_pages_expected:
+            notes.append(text)
+        else:
+            failures.append(Finding(Code.ERROR_PAGES, text, sum(e.error_pages.values())))
 
 
-def _clients(e: Evidence) -> list[str]:
+def _clients(e: Evidence) -> list[Finding]:
     """What the server did with the storm's clients: kept too long, deleted too soon, deaf to their events."""
     found = []
     if e.leaked_clients or e.dead_mappings:
-        found.append(f'leaked {e.leaked_clients} client(s) and {e.dead_mappings} socket mapping(s) '
-                     f'after the reconnect timeout' + by_browser(e.lanes, lambda lane: lane.leaked))
+        found.append(Finding(Code.LEAKED_CLIENTS, f'leaked {e.leaked_clients} client(s) and {e.dead_mappings} socket '
+                             'mapping(s) after the reconnect timeout' + by_browser(e.lanes, lambda lane: lane.leaked),
+                             e.leaked_clients))
     if e.pruned is not None:
         found.extend(_after_prune(e.pruned))
     if e.deleted_live:
-        found.append(f'{e.deleted_live} client(s) deleted while their page was still connected: such a page stays '
-                     'on screen, dead (a click does nothing, nothing reloads it)')
+        found.append(Finding(Code.DELETED_LIVE, f'{e.deleted_live} client(s) deleted while their page was still '
+                             'connected: such a page stays on screen, dead (a click does nothing, nothing reloads it)',
+                             e.deleted_live))
     if e.dropped_events:
-        found.append(f'{e.dropped_events} event(s) of the browser (clicks, input) reached the server before '
-                     "their page's handshake, and NiceGUI dropped them: their handlers never ran")
+        found.append(Finding(Code.DROPPED_EVENTS, f'{e.dropped_events} event(s) of the browser (clicks, input) '
+                             "reached the server before their page's handshake, and NiceGUI dropped them: their "
+                             'handlers never ran', e.dropped_events))
     return found
 
 
-def _after_prune(p: AfterPrune) -> list[str]:
+TASK_CODES = {'Event.wait': Code.WAITS_AFTER_PRUNE, 'Timer._run_in_loop': Code.TIMERS_AFTER_PRUNE}
+"""Coroutines left after the prune that have a code of their own (a page's wait for its connection, a timer's
+loop); any other is a task left after the prune."""
+
+
+def _after_prune(p: AfterPrune) -> list[Finding]:
     found = []
     if p.clients:
         connected = (f'; {p.looking_connected} look connected without a socket (a handshake processed after its '
                      "socket left), which NiceGUI's prune skips, so nothing ever deletes them"
                      if p.looking_connected else '')
-        found.append(f"{p.clients} client(s) of the storm outlived NiceGUI's prune{connected}")
-    if p.task_growth:
-        found.append(f'{sum(p.task_growth.values())} asyncio task(s) left after the storm and the prune: '
-                     + ', '.join(f'{name} +{count}' for name, count in p.task_growth.items()))
+        found.append(Finding(Code.CONNECTED_AFTER_PRUNE if p.looking_connected else Code.OUTLIVED_PRUNE,
+                             f"{p.clients} client(s) of the storm outlived NiceGUI's prune{connected}", p.clients))
+    kinds: dict[Code, dict[str, int]] = {}
+    for name, count in p.task_growth.items():
+        kinds.setdefault(TASK_CODES.get(name, Code.TASKS_AFTER_PRUNE), {})[name] = count
+    for code, growth in kinds.items():
+        found.append(Finding(code, f'{sum(growth.values())} asyncio task(s) left after the storm and the prune: '
+                             + ', '.join(f'{name} +{count}' for name, count in growth.items()), sum(growth.values())))
     return found
 
 
@@ -209,15 +245,27 @@ def _context(e: Evidence) -> list[str]:
     return notes
 
 
+def share(hits: int, in_window: int) -> float | None:
+    """Race hits as a share of the departures inside the window, where it is one: a drop storm's reconnecting
+    sockets race too, so its hits can outnumber its departures, and a share above 1 would mean nothing."""
+    return hits / in_window if 0 < hits <= in_window else None
+
+
 def figures(e: Evidence) -> str:
-    """The one line a storm prints."""
+    """The one line a storm prints. Its counts are the findings' counts: the clients left after the settle, and
+    where the storm was judged after the prune, the clients that outlived it."""
     hits = 'n/a' if e.race_hits is None else str(e.race_hits)
     in_window = e.departures - e.live_departures
-    rate = f' ({100 * e.race_hits / in_window:.0f}% of departures in the window)' if e.race_hits and in_window else ''
+    rate = ''
+    if e.race_hits:
+        part = share(e.race_hits, in_window)
+        rate = (f' ({100 * part:.0f}% of departures in the window)' if part is not None
+                else f' (more than the {in_window} departures in the window)')
     live = f', {e.live_departures} left live' if e.live_departures else ''
     path = handshake_label(e.handshake_paths)
     crowd = f'crowd of {e.crowd}: ' if e.crowd > 1 else ''
+    pruned = f', {e.pruned.clients} outlived the prune' if e.pruned is not None and e.pruned.clients else ''
     return (f'{crowd}{e.scenario} @ {e.cadence}{f" [{path}]" if path else ""}: '
             f'{e.navigations} navigations, {hits} race hits{rate}{live}, '
             f'{e.keyerrors} KeyErrors, {len(e.judged.failing) - len(e.judged.issue_4304)} other errors, '
-            f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients, {e.seconds:.1f} s')
+            f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients{pruned}, {e.seconds:.1f} s')

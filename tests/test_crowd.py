@@ -44,5 +44,5 @@ def test_a_crowds_failures_name_the_browsers():
     tallies = [LaneTally(n, 10, 9, 0, 9, [2] * n, 0, 0, 0, 0, True) for n in (1, 2)]
     verdict = judge_storm(evidence(judged=Judged(failing=[key_error()] * 3),
                                    lanes=tallies))
-    assert verdict.failures[0].endswith('(browser 1: 1, browser 2: 2)')
+    assert verdict.findings[0].text.endswith('(browser 1: 1, browser 2: 2)')
     assert verdict.notes[:2] == [tally.line() for tally in tallies]

@@ -4,6 +4,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from nicegui_e2e import report, timeline
+from nicegui_e2e.findings import Code, Finding
 from nicegui_e2e.incident import Judged
 from nicegui_e2e.lifecycle import StormReport
 from nicegui_e2e.storm import Navigation, StormResult
@@ -31,9 +32,9 @@ def test_cells_become_rows_with_verdicts_in_words(tmp_path):
     bug = dict(mode='off', guard='absent', bug_present=True, keyerrors=9,
                signatures={'KeyError in handle_disconnect (#4304)': [9, False]})
     write_cell(cells, 'ng2110-nofix', [
-        storm('failed', failures=['#4304: 9 KeyError(s) in handle_disconnect'], **bug),
+        storm('failed', failures=[Finding(Code.ISSUE_4304, '#4304: 9 KeyError(s) in handle_disconnect', 9)], **bug),
         storm('failed', signatures={'RuntimeError@starlette.middleware.base:call_next': [3, True]},
-              failures=['the last page does not work']),
+              failures=[Finding(Code.DEAD_PAGE, 'the last page does not work: no round trip')]),
         storm(race_hits=None), storm(race_hits=0), storm(outcome='xfailed'),
         storm('passed', reruns=1, failures=[]),
     ])
@@ -57,13 +58,15 @@ def test_a_cell_without_the_fix_must_detect_the_bug(tmp_path, capsys):
     """tox ignores the exit code of the cells without the fix; the report holds them to their purpose."""
     cells = tmp_path / 'cells'
     write_cell(cells, 'fixed', [storm()])
-    write_cell(cells, 'nofix', [storm('failed', failures=['the race was never hit'], mode='off', bug_present=True)])
+    never_hit = Finding(Code.NO_RACE, 'the race was never hit', 0)
+    write_cell(cells, 'nofix', [storm('failed', failures=[never_hit], mode='off', bug_present=True)])
     assert report.main([str(cells), '--out', str(tmp_path), '--expect-detection', 'nofix',
                         '--expect-detection', 'missing']) == 1
     err = capsys.readouterr().err.splitlines()
     assert err == ['nicegui-e2e report: 1 storm(s) FAIL', 'nicegui-e2e report: nofix detected no #4304',
                    'nicegui-e2e report: missing detected no #4304']
-    write_cell(cells, 'nofix', [storm('failed', failures=['#4304: 3 KeyError(s)'], mode='off', bug_present=True)])
+    write_cell(cells, 'nofix', [storm('failed', failures=[Finding(Code.ISSUE_4304, '#4304: 3 KeyError(s)', 3)],
+                                      mode='off', bug_present=True)])
     assert report.main([str(cells), '--out', str(tmp_path), '--expect-detection', 'nofix']) == 0
 
 
@@ -119,3 +122,15 @@ def test_releases_come_down_in_the_order_they_came_out(tmp_path):
         write_cell(cells, env, [storm(nicegui=nicegui)])
     assert [cell.env for cell in report.load(cells)] == ['ng2110-fix', 'ng2110-nofix', 'ng341', 'ng3130', 'newest',
                                                           'mystery']
+
+
+def test_the_report_stands_without_the_browser_stack():
+    """``python -m nicegui_e2e.report`` reads JSON: it imports no browser, driver or server code (the storm's
+    record is built by lifecycle.StormReport.summary, not by the summary module reading a StormReport)."""
+    import subprocess
+    import sys
+    probe = ('import sys, nicegui_e2e.report, nicegui_e2e.summary; '
+             'print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in ("selenium", "nicegui", "psutil") '
+             'or m in ("nicegui_e2e.browser", "nicegui_e2e.lifecycle", "nicegui_e2e.server"))))')
+    loaded = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
