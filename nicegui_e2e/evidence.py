@@ -81,7 +81,7 @@ def gather(collected: Collected, *, expect_race: bool, allowlist: Sequence[incid
         unconnected=sum(1 for c in snapshot['clients'] if not c['shared'] and not c['handshook']
                         and (c['created'] or 0) >= result.started),
         page_works=not failed_checks, page_problem='; '.join(failed_checks), console_severe=unexpected,
-        console_allowed=len(severe) - len(unexpected), handshake_paths=dict(paths),
+        handshake_paths=dict(paths),
         lost_guard=collected.lost_guard, reconnect_timeout=snapshot.get('reconnect_timeout'),
         lanes=attribute(result, events, [c['id'] for c in stale], collected.consoles, collected.checks)
         if several else [],

@@ -260,7 +260,6 @@ class Judged:
     """Incidents sorted by what the policy makes of them."""
     failing: list[Incident] = field(default_factory=list)
     allowed: list[tuple[Incident, AllowEntry]] = field(default_factory=list)
-    used: set[AllowEntry] = field(default_factory=set)
     live: list[AllowEntry] = field(default_factory=list)
 
     @property
@@ -280,8 +279,9 @@ class Judged:
 
 def judge(incidents: Iterable[Incident], allowlist: Sequence[AllowEntry], versions: Mapping[str, str],
           is_failure: Callable[[Incident], bool] = lambda i: i.level in ('ERROR', 'CRITICAL')) -> Judged:
-    """#4304 always fails; an ERROR fails unless an entry in force allows it. ``used`` and ``live`` let the
-    session report entries in force that allowed nothing as stale, so that the list does not rot."""
+    """#4304 always fails; an ERROR fails unless an entry in force allows it. ``live`` and the entries of
+    ``allowed`` let the session report entries in force that allowed nothing as stale, so that the list does not
+    rot."""
     judged = Judged(live=[entry for entry in allowlist if entry.applies(versions)])
     for incident in incidents:
         if not incident.is_4304 and not is_failure(incident):
@@ -290,6 +290,5 @@ def judge(incidents: Iterable[Incident], allowlist: Sequence[AllowEntry], versio
         if entry is None:
             judged.failing.append(incident)
         else:
-            judged.used.add(entry)
             judged.allowed.append((incident, entry))
     return judged

@@ -68,7 +68,6 @@ class Evidence:
     page_works: bool
     page_problem: str = ''
     console_severe: list[str] = field(default_factory=list)
-    console_allowed: int = 0
     handshake_paths: Mapping[str, int] = field(default_factory=dict)  # connects of the storm by handshake path
     live_departures: int = 0  # of those, departures after the handshake: the race-hit rate counts the others
     lost_guard: bool = False  # NiceGUI should carry its own #4304 guard and the server found none
@@ -95,10 +94,6 @@ class Evidence:
 class Verdict:
     findings: list[Finding]  # what fails the storm
     notes: list[str]  # what explains its figures, for people only
-
-    @property
-    def passed(self) -> bool:
-        return not self.findings
 
 
 def handshake_label(paths: Mapping[str, int]) -> str:

@@ -56,7 +56,7 @@ def key_error():
 
 def test_clean_storm_passes_and_prints_its_figures():
     e = evidence()
-    assert judge_storm(e).passed
+    assert not judge_storm(e).findings
     assert figures(e) == ('get @ connect: 30 navigations, 29 race hits (100% of departures in the window), '
                           '0 KeyErrors, 0 other errors, 0 allowed, 0 leaked clients, 4.0 s')
     assert '21 race hits (100% of departures in the window), 8 left live,' in figures(
@@ -102,12 +102,12 @@ def test_raw_only_key_error_still_counts():
 
 def test_storm_not_meant_to_race_says_it_proves_nothing():
     verdict = judge_storm(evidence(race_hits=0, expect_race=False))
-    assert verdict.passed and 'proves nothing' in verdict.notes[0]
+    assert not verdict.findings and 'proves nothing' in verdict.notes[0]
 
 
 def test_old_nicegui_reports_not_applicable():
     verdict = judge_storm(evidence(race_hits=None))
-    assert verdict.passed and 'not applicable' in verdict.notes[0]
+    assert not verdict.findings and 'not applicable' in verdict.notes[0]
     assert 'n/a race hits' in figures(evidence(race_hits=None))
 
 
@@ -205,7 +205,7 @@ def test_what_nicegui_prune_leaves_fails_the_storm_and_a_clean_prune_is_noted():
         "processed after its socket left), which NiceGUI's prune skips, so nothing ever deletes them",
         '15 asyncio task(s) left after the storm and the prune: Event.wait +15']
     clean = judge_storm(evidence(pruned=AfterPrune('loop', clients=0, looking_connected=0, task_growth={})))
-    assert clean.passed and any("NiceGUI's prune ran (loop)" in note for note in clean.notes)
+    assert not clean.findings and any("NiceGUI's prune ran (loop)" in note for note in clean.notes)
 
 
 def test_a_known_bug_of_the_release_must_show_and_nothing_else_may_fail():
@@ -299,7 +299,7 @@ def test_error_pages_a_storm_expects_are_shown_not_failed():
     assert severe and all(_expected_console(m, error_pages=True) for m in severe)
     assert not any(_expected_console(m) for m in severe)
     expected = judge_storm(evidence(error_pages={'/slow answered 500': 3}, error_pages_expected=True))
-    assert expected.passed
+    assert not expected.findings
     assert '3 page load(s) got an error page, as this storm expects: /slow answered 500 x3' in expected.notes
 
 
