@@ -133,6 +133,8 @@ def blocks(summaries: list[StormSummary]) -> list[str]:
         figures = [s.line, *(f'{count:4d} x {signature}{"  (allowed)" if allowed else ""}'
                              for signature, (count, allowed) in sorted(s.signatures.items()))]
         words = [*(f'failed: {failure}' for failure in s.failures), *(f'known bug shown: {shown}' for shown in s.shown),
+                 *(f'accepted: {accepted}' for accepted in s.accepted),
+                 *(f'beside the control: {beside}' for beside in s.beside),
                  *(note for note in notes if note not in shared)]
         if s.reruns:
             words.append(f'failed in {s.reruns} earlier attempt(s): a race that shows once is a bug, the run fails')
@@ -142,8 +144,9 @@ def blocks(summaries: list[StormSummary]) -> list[str]:
 
 
 def totals(summaries: list[StormSummary], stale: list[str]) -> list[str]:
-    """The run in a line; a line for the incidents the allow-list let pass and one for the user's own
-    allow-list entries that matched nothing, where there are any."""
+    """The run in a line (a storm whose only findings are of known bugs the allow-list accepts is counted as
+    such); a line for the incidents the allow-list let pass, one for the user's own allow-list entries that
+    matched nothing, and one for the known bugs it accepts that the release does not have, where there are any."""
     wrong = [s for s in summaries if _unexpected(s)]
     verdicts = Counter(s.verdict for s in [*wrong, *(s for s in summaries if not _unexpected(s))])  # wrong first
     hit = sum(1 for s in summaries if s.race_hits)
@@ -158,6 +161,10 @@ def totals(summaries: list[StormSummary], stale: list[str]) -> list[str]:
                               [f'{count} x {signature}' for signature, count in allowed.most_common()]))
     if stale:
         lines.append(_fitting('nicegui-e2e: entries of your allow-list that matched nothing in this run: ', stale))
+    absent = {bug: s.nicegui for s in summaries for bug in s.stale_bugs}
+    if absent:
+        lines.append(_fitting(f'nicegui-e2e: known bugs your allow-list accepts that NiceGUI '
+                              f'{", ".join(sorted(set(absent.values())))} does not have: ', sorted(absent)))
     return lines
 
 

@@ -12,7 +12,7 @@ Release ranges were read from NiceGUI's tags and confirmed by running the storm 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from packaging.version import InvalidVersion, Version
@@ -92,10 +92,13 @@ KNOWN: tuple[KnownBug, ...] = (
 
 ISSUE_4304 = KnownBug('#4304', "a socket that leaves before its handshake is processed makes NiceGUI's "
                                'handle_disconnect raise KeyError', '2.11.0', '2.11.0', str(UPSTREAM_GUARD_SINCE),
-                      (), 'test_detector_fires_without_the_fix')
-"""#4304 as the other known bugs are told, for what a team asks of its release (:func:`known_bugs_of`); its
-storms are judged by the fix modes, not through :data:`KNOWN`. The release before 2.11.0 kept no per-socket
-mapping, so the bug could not exist there."""
+                      (Code.ISSUE_4304,), 'test_detector_fires_without_the_fix')
+"""#4304 as the other known bugs are told, for what a team asks of its release (:func:`known_bugs_of`) and
+accepts of it (:func:`accepted_of`); its storms are judged by the fix modes, not through :data:`KNOWN`. The
+release before 2.11.0 kept no per-socket mapping, so the bug could not exist there."""
+
+EVERY = (ISSUE_4304, *KNOWN)
+"""Every known bug, #4304 first: the keys a team may accept in its allow-list."""
 
 
 def of_release(version: str) -> list[KnownBug]:
@@ -144,7 +147,17 @@ def known_bugs_of(version: str) -> list[KnownBug]:
     """Every known bug of NiceGUI ``version``, #4304 included; raises ``InvalidVersion`` for a version that is
     not one."""
     Version(version)
-    return [bug for bug in (ISSUE_4304, *KNOWN) if bug.affects(version)]
+    return [bug for bug in EVERY if bug.affects(version)]
+
+
+def accepted_of(keys: Collection[str], version: str) -> list[KnownBug]:
+    """The known bugs of NiceGUI ``version`` (#4304 included) among ``keys``, the ones a team's allow-list
+    accepts; none for a server that did not say which NiceGUI it runs. An accepted key not among them is one
+    the release does not have: stale."""
+    try:
+        return [bug for bug in known_bugs_of(version) if bug.key in keys]
+    except InvalidVersion:
+        return []
 
 
 def first_release_free(version: str) -> str | None:
@@ -153,6 +166,6 @@ def first_release_free(version: str) -> str | None:
     (2.10.1's are fixed by 2.18.0, which has #5803), so each fix is a candidate until one is free of every bug."""
     if not known_bugs_of(version):
         return None
-    candidates = sorted({Version(bug.first_fixed) for bug in (ISSUE_4304, *KNOWN)
+    candidates = sorted({Version(bug.first_fixed) for bug in EVERY
                          if Version(bug.first_fixed) > Version(version)})
     return next(str(candidate) for candidate in candidates if not known_bugs_of(str(candidate)))

@@ -68,6 +68,7 @@ class Outcome(str, Enum):
     BUG_DETECTED = 'bug detected'  # a bug the server had to show showed: the detector's negative control
     SHOWN_ON_PURPOSE = 'failure shown on purpose'  # the test inspected a failing verdict, as its point
     KNOWN_FINDING = 'known finding (xfail)'
+    KNOWN_BUG_ACCEPTED = 'known bug accepted'  # only findings of known bugs the team's allow-list accepts showed
     FAIL = 'FAIL'
 
     @property

@@ -24,6 +24,8 @@ else:  # pragma: no cover
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from . import corpus
+
 ISSUE_4304 = 'KeyError in handle_disconnect (#4304)'
 CAUSE_SEPARATORS = {
     'During handling of the above exception, another exception occurred:': 'context',
@@ -188,11 +190,15 @@ def merge(record_incidents: list[Incident], raw_incidents: list[Incident]) -> li
 
 @dataclass(frozen=True)
 class AllowEntry:
+    """An entry of an allow-list: incidents it lets pass by their ``signature``, or, with ``bug``, a known bug of
+    NiceGUI a team accepts by its key (``[[known_bug]]``) until it can upgrade: the storm reads the findings of
+    that bug on a release that has it as accepted, not failed (:meth:`nicegui_e2e.lifecycle.StormReport.accepted`)."""
     signature: str
     reason: str
     nicegui: str = ''
     requires: tuple[tuple[str, str], ...] = ()
     shipped: bool = False  # from the list the package ships, not the user's: its staleness is not the user's news
+    bug: str = ''  # the key of the known bug this entry accepts (corpus.EVERY); its signature is then ''
 
     def applies(self, versions: Mapping[str, str]) -> bool:
         """Whether this entry is in force for the installed versions (all ranges must hold)."""
@@ -252,6 +258,25 @@ def load_allowlist(path: Path, installed: Callable[[str], bool] = _installed, *,
         except InvalidSpecifier as error:
             raise AllowListError(f'{path}: entry {n}: {error}') from None
         entries.append(entry)
+    return entries + _accepted_bugs(path, data, shipped)
+
+
+def _accepted_bugs(path: Path, data: Mapping[str, Any], shipped: bool) -> list[AllowEntry]:
+    """The ``[[known_bug]]`` entries: each names a known bug by its key and says why the team accepts it."""
+    accepted = data.get('known_bug', [])
+    if not isinstance(accepted, list):
+        raise AllowListError(f'{path}: "known_bug" must be an array of tables ([[known_bug]] entries)')
+    keys = [bug.key for bug in corpus.EVERY]
+    entries = []
+    for n, raw in enumerate(accepted, start=1):
+        key = raw.get('key') if isinstance(raw, dict) else None
+        named = f'known_bug entry {n}' + (f' ({key!r})' if isinstance(key, str) else '')
+        if not isinstance(key, str) or not isinstance(raw.get('reason'), str) or not raw['reason'].strip():
+            raise AllowListError(f'{path}: {named} needs both "key" and "reason" (why the team cannot upgrade yet)')
+        if key not in keys:
+            raise AllowListError(f'{path}: {named} is no known bug of NiceGUI; the keys are {", ".join(keys)} '
+                                 '(python -m nicegui_e2e bugs says which your release has)')
+        entries.append(AllowEntry('', raw['reason'].strip(), shipped=shipped, bug=key))
     return entries
 
 
@@ -261,6 +286,7 @@ class Judged:
     failing: list[Incident] = field(default_factory=list)
     allowed: list[tuple[Incident, AllowEntry]] = field(default_factory=list)
     live: list[AllowEntry] = field(default_factory=list)
+    accepting: list[AllowEntry] = field(default_factory=list)  # entries that accept a known bug, on any release
 
     @property
     def issue_4304(self) -> list[Incident]:
@@ -279,10 +305,12 @@ class Judged:
 
 def judge(incidents: Iterable[Incident], allowlist: Sequence[AllowEntry], versions: Mapping[str, str],
           is_failure: Callable[[Incident], bool] = lambda i: i.level in ('ERROR', 'CRITICAL')) -> Judged:
-    """#4304 always fails; an ERROR fails unless an entry in force allows it. ``live`` and the entries of
+    """#4304 always fails here; an ERROR fails unless an entry in force allows it. ``live`` and the entries of
     ``allowed`` let the session report entries in force that allowed nothing as stale, so that the list does not
-    rot."""
-    judged = Judged(live=[entry for entry in allowlist if entry.applies(versions)])
+    rot. Entries that accept a known bug allow no incident: they go to ``accepting``, for the storm to read
+    against its release."""
+    judged = Judged(live=[entry for entry in allowlist if not entry.bug and entry.applies(versions)],
+                    accepting=[entry for entry in allowlist if entry.bug])
     for incident in incidents:
         if not incident.is_4304 and not is_failure(incident):
             continue

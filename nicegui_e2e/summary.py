@@ -52,6 +52,9 @@ class StormSummary:
     known_bugs: list[str] = field(default_factory=list)  # known bugs of this release the storm had to show
     shown: list[Finding] = field(default_factory=list)  # the verdict's findings of known bugs the storm showed
     user_entries: list[str] = field(default_factory=list)  # of live_entries, those of the user's own allow-list
+    accepted: list[Finding] = field(default_factory=list)  # findings of known bugs the allow-list accepts: not failed
+    stale_bugs: list[str] = field(default_factory=list)  # known bugs the user's allow-list accepts, absent here
+    beside: list[Finding] = field(default_factory=list)  # the negative control's other findings: shown, not failed
 
     def at(self, nodeid: str, outcome: str) -> StormSummary:
         return replace(self, nodeid=nodeid, outcome=outcome)
@@ -67,7 +70,7 @@ class StormSummary:
         values = {key: value for key, value in data.items() if key in known}
         values['signatures'] = {name: (int(count), bool(allowed))
                                 for name, (count, allowed) in values.get('signatures', {}).items()}
-        for key in ('failures', 'shown'):
+        for key in ('failures', 'shown', 'accepted', 'beside'):
             values[key] = [Finding.from_data(finding) for finding in values.get(key, [])]
         return cls(**values)
 
@@ -95,18 +98,23 @@ class StormSummary:
             return Outcome.BUG_DETECTED if only_4304 and self.bug_present else Outcome.FAIL
         if self.known_bugs or self.expects_4304:
             return Outcome.BUG_DETECTED
-        if self.failures:
-            return Outcome.SHOWN_ON_PURPOSE
+        if self.failures or self.accepted:  # a failing verdict the test inspected says more than an accepted bug
+            return Outcome.SHOWN_ON_PURPOSE if self.failures else Outcome.KNOWN_BUG_ACCEPTED
         if self.race_hits is None:
             return Outcome.PASS_NO_RACE
         return Outcome.PASS if self.race_hits else Outcome.PASS_RACE_NOT_HIT
 
     @property
     def verdict(self) -> str:
-        """The result in words, naming the known bugs a detection showed: 'bug detected (#5803)'."""
-        if self.passed and self.known_bugs:
-            return f'{self.result.value} ({", ".join(self.known_bugs)})'
-        return self.result.value
+        """The result in words, naming the known bugs a detection showed, or those accepted: 'bug detected
+        (#5803)', 'known bug accepted (#5803)'."""
+        result = self.result
+        keys: list[str] = []
+        if result is Outcome.BUG_DETECTED and self.passed:
+            keys = self.known_bugs
+        elif result is Outcome.KNOWN_BUG_ACCEPTED:
+            keys = list(dict.fromkeys(finding.bug for finding in self.accepted))
+        return f'{result.value} ({", ".join(keys)})' if keys else result.value
 
     @property
     def detected_4304(self) -> bool:

@@ -116,6 +116,40 @@ def test_bad_allowlist_is_one_clear_error(tmp_path, text, problem):
         write_allowlist(tmp_path, text)
 
 
+def test_a_team_accepts_a_known_bug_by_its_key_with_a_reason(tmp_path):
+    """Beside the signatures: ``[[known_bug]]`` entries, each a key of the corpus (#4304 too) and why. They allow
+    no incident (the storm reads them against its release), and are never in force as signatures are."""
+    entries = write_allowlist(tmp_path, '[[known_bug]]\nkey = "#5803"\nreason = " we pin 3.7.1 until May "\n'
+                                        '[[known_bug]]\nkey = "#4304"\nreason = "2.11.0 in the field"\n'
+                                        '[[allow]]\nsignature = "ValueError@app:*"\nreason = "ours"\n')
+    assert [(entry.signature, entry.bug, entry.reason) for entry in entries] == [
+        ('ValueError@app:*', '', 'ours'), ('', '#5803', 'we pin 3.7.1 until May'), ('', '#4304', '2.11.0 in the field')]
+    found = incident.parse_tracebacks((DATA / 'nicegui-2.11.0-off.stderr.log').read_text())
+    judged = incident.judge(found, entries, {'nicegui': '2.11.0'})
+    assert len(judged.issue_4304) == 2 and not judged.allowed, 'an accepted #4304 is the storm\'s to read'
+    assert [entry.bug for entry in judged.accepting] == ['#5803', '#4304']
+    assert [entry.signature for entry in judged.live] == ['ValueError@app:*']
+
+
+@pytest.mark.parametrize('text, problem', [
+    ('[[known_bug]]\nkey = "#9999"\nreason = "r"\n',
+     r"^/\S+/allow\.toml: known_bug entry 1 \('#9999'\) is no known bug of NiceGUI; the keys are #4304, #4500, "
+     r'#4753, #5803, #5595, late handshake, #4253, stale disconnect, #6126 \(python -m nicegui_e2e bugs says which '
+     r'your release has\)$'),
+    ('[[known_bug]]\nkey = "#5803"\nreason = "r"\n[[known_bug]]\nkey = "#5803"\n',
+     r'^/\S+/allow\.toml: known_bug entry 2 \(\'#5803\'\) needs both "key" and "reason" \(why the team cannot '
+     r'upgrade yet\)$'),
+    ('[[known_bug]]\nkey = "#5803"\nreason = "  "\n', r"known_bug entry 1 \('#5803'\) needs both"),
+    ('[[known_bug]]\nreason = "r"\n', r'known_bug entry 1 needs both "key" and "reason"'),
+    ('[[known_bug]]\nkey = 5803\nreason = "r"\n', r'known_bug entry 1 needs both'),
+    ('known_bug = "#5803"\n', r'"known_bug" must be an array of tables \(\[\[known_bug\]\] entries\)$'),
+])
+def test_a_bad_known_bug_entry_is_one_line_naming_the_file_and_the_entry(tmp_path, text, problem):
+    with pytest.raises(incident.AllowListError, match=problem) as bad:
+        write_allowlist(tmp_path, text)
+    assert '\n' not in str(bad.value)
+
+
 def test_an_unreadable_allowlist_is_one_clear_error(tmp_path):
     path = tmp_path / 'allow.toml'
     path.write_bytes(b'\xff\xfe not text')

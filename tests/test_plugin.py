@@ -29,7 +29,7 @@ import pytest
 from nicegui_e2e import lifecycle
 from nicegui_e2e.incident import Exc, Frame, Incident, judge
 from nicegui_e2e.storm import StormResult, kind_of
-from nicegui_e2e.verdict import Evidence, judge_storm
+from nicegui_e2e.verdict import AfterPrune, Evidence, judge_storm
 
 KEYERROR = Incident(Exc('KeyError', "'sid'", (Frame('/s/site-packages/nicegui/client.py', 'handle_disconnect', 1),)))
 ABORTED = Incident(Exc('RuntimeError', 'No response returned.',
@@ -37,7 +37,8 @@ ABORTED = Incident(Exc('RuntimeError', 'No response returned.',
 
 
 def fake_run(server, browser, scenario, *, count, cadence, seed, allowlist, versions, expect_race=None, **_):
-    kind = server.kind
+    kinds, _, release = server.kind.partition('@')  # 'bug+waits@3.7.1': what the storm shows, on which NiceGUI
+    kind, waits = kinds.replace('+waits', ''), kinds.endswith('waits')
     storm_kind = kind_of(scenario)  # a name or a storm kind, as the real run takes either
     scenario = storm_kind.name
     incidents = [KEYERROR] * 3 if kind in ('4304', 'bug') else [ABORTED] * 2 if kind == 'allowed' else []
@@ -46,8 +47,10 @@ def fake_run(server, browser, scenario, *, count, cadence, seed, allowlist, vers
                         seconds=1.0, race_hits=0 if kind == 'no-race' else count - 1,
                         expect_race=storm_kind.expect_race if expect_race is None else expect_race,
                         keyerrors_raw=0, judged=judged, leaked_clients=0, dead_mappings=0, unconnected=0,
-                        page_works=True, handshake_paths={'held': count}, lost_guard=kind == 'lost')
-    info = {'nicegui': '9.9.9', 'disconnect_fix': 'bug' if kind == 'bug' else 'off' if kind == '4304' else 'on',
+                        page_works=True, handshake_paths={'held': count}, lost_guard=kind == 'lost',
+                        pruned=AfterPrune('timer', 0, 0, {'Event.wait': 32}) if waits else None)
+    info = {'nicegui': release or '9.9.9',
+            'disconnect_fix': 'bug' if kind == 'bug' else 'off' if kind in ('4304', 'waits') else 'on',
             'guard': 'applied', 'fix': f'stand-in {kind}', 'bug_present': kind in ('4304', 'bug'),
             'lost_guard': kind == 'lost'}
     result = StormResult(scenario, str(cadence), started=0.0, ended=1.0)
@@ -557,3 +560,82 @@ def test_only_the_users_own_stale_allowlist_entries_are_news(suite: pytest.Pytes
     stale = [line for line in plugin_lines(result) if 'allow-list' in line]
     assert stale == ['nicegui-e2e: entries of your allow-list that matched nothing in this run: LogError@app*, '
                      'ValueError@app.main:*'], 'the shipped entry matched nothing too, and is not named'
+
+
+ACCEPTS_5803 = '[[known_bug]]\nkey = "#5803"\nreason = "we pin 3.7.1 until the dashboard moves"\n'
+PINNED = '''
+import pytest
+
+@pytest.mark.parametrize('kind', ['waits@3.7.1', 'waits@3.7.1', 'clean@3.7.1'])
+def test_storm(nicegui_storm, nicegui_server_factory, kind):
+    nicegui_storm('get', server=nicegui_server_factory(kind))
+'''
+
+
+def test_a_known_bug_the_team_accepts_passes_counted_and_shown(suite: pytest.Pytester) -> None:
+    """Issue 21: a team on 3.7.1 that cannot upgrade yet accepts #5803 in its allow-list file; its storms pass,
+    the totals count them as accepted, and each block names the finding and the team's reason. Without the entry,
+    the same storms fail naming #5803 and its fix."""
+    (suite.path / 'mine.toml').write_text(ACCEPTS_5803)
+    suite.makepyfile(PINNED)
+    quiet = suite.runpytest('-p', 'no:cacheprovider', '--nicegui-e2e-allowlist=mine.toml')
+    quiet.assert_outcomes(passed=3)
+    assert plugin_lines(quiet)[2:] == ['nicegui-e2e: 3 storms, race hit in 3, all as expected: '
+                                       '2 known bug accepted (#5803), 1 pass']
+    shown = suite.runpytest('-p', 'no:cacheprovider', '--nicegui-e2e-allowlist=mine.toml', '-rA',
+                            '--nicegui-e2e-report=run.json')
+    shown.stdout.fnmatch_lines(['[[]3[]] (2 storms) note: accepted by your allow-list: #5803 (we pin 3.7.1 until '
+                                'the dashboard moves)',
+                                'PASSED  test_*::test_storm[[]waits@3.7.1_0[]]  [[]known bug accepted (#5803)[]]  '
+                                '[[]1[]] [[]2[]] [[]3[]]',
+                                '        accepted: known bug #5803 of NiceGUI 3.7.1, fixed in 3.8.0: 32 asyncio '
+                                'task(s) left after the storm and the*'])
+    storms = json.loads((suite.path / 'run.json').read_text())['storms']
+    assert [[finding['bug'] for finding in storm['accepted']] for storm in storms] == [['#5803'], ['#5803'], []]
+    bare = suite.runpytest('-p', 'no:cacheprovider')
+    bare.assert_outcomes(passed=1, failed=2)
+    bare.stdout.fnmatch_lines(['*failed: known bug #5803 of NiceGUI 3.7.1, fixed in 3.8.0: 32 asyncio task(s)*'])
+
+
+def test_a_team_pinned_to_2_11_0_accepts_4304_and_an_upgraded_one_hears_its_entry_is_stale(
+        suite: pytest.Pytester) -> None:
+    (suite.path / 'mine.toml').write_text(ACCEPTS_5803 + '[[known_bug]]\nkey = "#4304"\nreason = "2.11.0 in the '
+                                          'field until the spring"\n')
+    suite.makepyfile(storm_test('4304@2.11.0') + storm_test('clean@3.8.0').replace('test_storm', 'test_later'))
+    result = suite.runpytest('-p', 'no:cacheprovider', '--nicegui-e2e-allowlist=mine.toml', '-k', 'test_storm')
+    result.assert_outcomes(passed=1)
+    assert plugin_lines(result)[-2:] == [
+        'nicegui-e2e: 1 storm, race hit in 1, all as expected: 1 known bug accepted (#4304)',
+        'nicegui-e2e: known bugs your allow-list accepts that NiceGUI 2.11.0 does not have: #5803']
+    later = suite.runpytest('-p', 'no:cacheprovider', '--nicegui-e2e-allowlist=mine.toml', '-k', 'test_later')
+    later.assert_outcomes(passed=1)
+    assert plugin_lines(later)[-1] == ('nicegui-e2e: known bugs your allow-list accepts that NiceGUI 3.8.0 does not '
+                                       'have: #4304, #5803')
+
+
+CONTROL = '''
+def test_control(nicegui_storm, nicegui_server_factory):
+    nicegui_storm('get', server=nicegui_server_factory('{kind}')).expect_4304()
+
+
+def test_storm(nicegui_storm, nicegui_server_factory):
+    nicegui_storm('get', server=nicegui_server_factory('waits@3.7.1'))
+'''
+
+
+@pytest.mark.parametrize('kind, outcome', [('bug+waits@3.7.1', 'PASSED'), ('waits@3.7.1', 'FAILED')])
+def test_the_negative_control_judges_4304_alone_with_a_second_bug_beside_it(suite: pytest.Pytester, kind: str,
+                                                                           outcome: str) -> None:
+    """Issue 21: on 3.7.1 (#5803) the control fails only where #4304 did not show, whatever else it found; the
+    second bug is shown beside it, and fails the storm made for the app."""
+    suite.makepyfile(CONTROL.format(kind=kind))
+    result = suite.runpytest('-p', 'no:cacheprovider', '-rA')
+    result.assert_outcomes(passed=1, failed=1) if outcome == 'PASSED' else result.assert_outcomes(failed=2)
+    verdict = 'bug detected' if outcome == 'PASSED' else 'FAIL'
+    result.stdout.fnmatch_lines([f'{outcome}  test_*::test_control  [[]{verdict}[]]*',
+                                 '*beside the control: known bug #5803 of NiceGUI 3.7.1, fixed in 3.8.0: 32 asyncio*'])
+    result.stdout.fnmatch_lines(['FAILED  test_*::test_storm  [[]FAIL[]]*',
+                                 '*failed: known bug #5803 of NiceGUI 3.7.1, fixed in 3.8.0: 32 asyncio task(s)*'])
+    if outcome == 'FAILED':
+        result.stdout.fnmatch_lines(['*#4304 not detected although the server runs an unguarded handler on purpose; '
+                                     'beside it: known bug #5803 of NiceGUI 3.7.1*'])
