@@ -312,10 +312,10 @@ def test_a_storm_kind_of_the_users_own_runs_without_editing_the_package(suite: p
     """A conftest adds a kind, by entry or by name; its defaults hold where the test does not say otherwise,
     and a kind that clicks is skipped without the selector, naming the kind."""
     suite.makeconftest(suite.path.joinpath('conftest.py').read_text() + """
-from nicegui_e2e.storm import StormKind, register, step_get
+from nicegui_e2e.storm import Need, StormKind, register, step_get
 
 READER = StormKind('reader', lambda c: step_get(c.pages), holds_back=False, expect_race=False)
-register(StormKind('clicker', lambda c: step_get(c.pages), clicks=True))
+register(StormKind('clicker', lambda c: step_get(c.pages), needs=frozenset({Need.SERVER_SELECTOR})))
 """)
     suite.makepyfile("""
 from conftest import READER
