@@ -568,8 +568,10 @@ register(StormKind('server', lambda c: step_server(c.pages, c.server_selector), 
                    needs=frozenset({Need.SERVER_SELECTOR}), holds_back=False, expect_race=False, shipped=True))
 register(StormKind('early-click', lambda c: step_early_click(c.pages), live_share=0.0,
                    needs=frozenset({Need.CLICKABLE}), shipped=True))
-# pages a reader stays on: their handshake must finish, so nothing is held back and no race can be hit
-register(StormKind('stay', lambda c: step_stay(c.pages), holds_back=False, expect_race=False, shipped=True))
+# pages a reader stays on: their handshake must finish, so nothing is held back and no race can be hit; a page
+# that never settles shows on its first loads, and each step waits for a handshake, so ten are enough
+register(StormKind('stay', lambda c: step_stay(c.pages), holds_back=False, expect_race=False, shipped=True,
+                   most_steps=10))
 # the server notices each dropped socket's end 3 s late, as a ping timeout does, after the page came back; each
 # step stays on its page past that and the reconnect timeout, so a few steps are enough and cost seconds each
 register(StormKind('drop', lambda c: step_drop(c.pages, c.hold, c.answers), holds_back=False, expect_race=False,

@@ -163,7 +163,7 @@ def test_every_storm_kind_keeps_its_name_and_defaults():
     assert {name: sorted(need.name for need in kind.needs) for name, kind in KINDS.items() if kind.needs} == \
         {'link': ['LINK'], 'server': ['SERVER_SELECTOR'], 'early-click': ['CLICKABLE']}
     assert {name: (kind.late_disconnect_ms, kind.most_steps) for name, kind in KINDS.items()
-            if kind.late_disconnect_ms or kind.most_steps} == {'drop': (3000, 3)}
+            if kind.late_disconnect_ms or kind.most_steps} == {'stay': (0, 10), 'drop': (3000, 3)}
     assert [name for name, kind in KINDS.items() if kind.live_share == 0] == ['tabs', 'server', 'early-click']
     assert [name for name, kind in KINDS.items() if not kind.expect_race] == \
         [name for name, kind in KINDS.items() if not kind.holds_back] == ['server', 'stay', 'drop']
