@@ -266,6 +266,16 @@ def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float
         return False, one_line(error)
 
 
+def app_facts(browser: Browser, url: str, timeout: float = 10.0) -> storm.AppFacts:
+    """What the page at ``url`` offers a storm, read once it finished its handshake (nothing held back), so that
+    an async page has drawn what it draws after its connection too."""
+    driver = browser.driver
+    with browser.handshake_delay(0):
+        storm.open_live(driver, url, timeout)
+        links, clickables = driver.execute_script(storm.APP_FACTS)
+    return storm.AppFacts(links=int(links), clickables=int(clickables))
+
+
 def settle(server: NiceGUIServer, since: float) -> Diagnostics:
     """Wait until the storm's clients are gone, at most the reconnect timeout plus a grace."""
     first = server.diagnostics(since=1 << 30)
@@ -287,7 +297,8 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
     """Run ``scenario`` (a storm kind or its name) against ``server`` in ``browser`` over ``pages`` (default: the
     pages the server found in the app) and judge it. Several browsers are a crowd: each storms at the same time
     with a seed of its own, and the storm is judged as one, with what each browser caused attributed to it. Raises
-    :class:`storm.StormSkipped` where the scenario cannot run as configured, and :class:`PartDied` where the
+    :class:`storm.StormSkipped` where the scenario cannot run as configured or cannot apply to the app (in one
+    line, before anything is judged), and :class:`PartDied` where the
     server, Chrome or its driver died or hangs, instead of a wall of tracebacks.
 
     With ``prune``, the storm is also judged after the browsers left and NiceGUI's own prune ran over its
@@ -303,6 +314,10 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
     kind = storm.require(scenario, server_selector)
     for each in browsers:
         each.revive()
+    if kind.needs & storm.PAGE_NEEDS:
+        reason = storm.unmet(kind, app_facts(browsers[0], server.base_url + pages[0]))
+        if reason:
+            raise storm.StormSkipped(reason)
     check = replace(check or PageCheck(), path=(check.path if check and check.path else pages[0]))
     try:
         return _storm_and_judge(server, browsers, kind, pages, server_selector, count=count, cadence=cadence,

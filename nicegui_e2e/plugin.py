@@ -426,7 +426,9 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
 
     The storm is a kind's name (``'get'``) or a :class:`~nicegui_e2e.storm.StormKind` of the test's own; where
     ``expect_race`` and ``handshake_delay_ms`` are not given, the kind says whether the race must be hit and
-    whether the browser holds handshakes back (by the ``handshake_delay_ms`` setting)."""
+    whether the browser holds handshakes back (by the ``handshake_delay_ms`` setting); where ``server`` and ``count``
+    are not, its server notices a socket's end as late as the kind says, and it takes no more steps than the kind
+    allows."""
     chosen = nicegui_e2e_settings
     reports: list[lifecycle.StormReport] = []  # this attempt's: a rerun starts afresh
     request.node.stash[STORMS] = reports
@@ -444,9 +446,11 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
             kind = storm_require(scenario, chosen.server_selector)
         except StormSkipped as reason:
             pytest.skip(f'nicegui-e2e: {reason}')
+        steps = min(chosen.storm_count, kind.most_steps or chosen.storm_count)
         delay = handshake_delay_ms if handshake_delay_ms is not None else \
             chosen.handshake_delay_ms if kind.holds_back else 0
-        target = server or nicegui_server_factory(*app_marker.args if app_marker else ())
+        target = server or nicegui_server_factory(*app_marker.args if app_marker else (),
+                                                  server_disconnect_delay_ms=kind.late_disconnect_ms)
         chosen_pages = pages or (list(pages_marker.args) if pages_marker else None) or list(chosen.pages) or None
         check = lifecycle.PageCheck(selector=chosen.check_selector, text=chosen.check_text)
         browsers = nicegui_crowd_browsers(size)
@@ -459,7 +463,7 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
                     delays.enter_context(browser.handshake_delay(delay))
                 report = lifecycle.run(
                     target, browsers, scenario, pages=chosen_pages, server_selector=chosen.server_selector,
-                    check=check, count=count if count is not None else chosen.storm_count,
+                    check=check, count=count if count is not None else steps,
                     cadence=Cadence.parse(cadence) if cadence is not None else chosen.storm_cadence,
                     expect_race=expect_race, allowlist=nicegui_allowlist, versions=versions(),
                     seed=request.config.stash[SEED], prune=chosen.prune if prune is None else prune,

@@ -10,6 +10,7 @@ socket reports connected.
 """
 from __future__ import annotations
 
+import enum
 import random
 import re
 import time
@@ -218,20 +219,6 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
     return result
 
 
-def step_early_click(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
-    """(h) load a page and click the element named by ``selector`` as soon as the page's socket reached the
-    server, while its handshake is still pending (held back): a user who clicks at once. The page must hold
-    the click back until its handshake is done; a release that sends it at once has it dropped (#4753)."""
-    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
-        target = _cycle_target(pages, i)
-        mark_left(driver)  # whatever cadence: the wait below must see the new document, not this one
-        driver.get(base_url + target)
-        wait_window(driver, timeout)
-        click_when_present(driver, selector, timeout)
-        return 'get-click', target
-    return step
-
-
 Pages = Sequence[str]
 """Paths of the app to visit, e.g. the routes the server found in the app, or what the user named."""
 
@@ -329,18 +316,50 @@ def click_when_present(driver: Any, selector: str, timeout: float) -> None:
     driver.execute_script('arguments[0].click()', element)
 
 
-CLICK_A_LINK = '''
+LEAVES_THIS_PAGE = '''
 const here = location.href.split('#')[0];
+const leaves = (a) => a.href.split('#')[0] !== here || !['', '_self'].includes(a.target) || a.hasAttribute('download');
+'''
+"""JavaScript: ``leaves(a)``, whether a click on the link ``a`` leaves this document (or opens another)."""
+
+APP_LINKS = '''
 const links = Array.from(document.querySelectorAll('a[href]')).filter((a) =>
   a.origin === location.origin && a.protocol.startsWith('http') && ['', '_self'].includes(a.target)
-  && !a.hasAttribute('download')
-  && a.href.split('#')[0] !== here);
+  && !a.hasAttribute('download') && leaves(a));
+'''
+"""JavaScript: ``links``, the links the page shows that stay inside the app and leave this document."""
+
+CLICKABLES = '''
+const clickables = Array.from(document.querySelectorAll('button, [role=button], .q-btn')).filter((el) => {
+  const link = el.closest('a[href]');
+  return !(link && leaves(link)) && !el.disabled && el.getAttribute('aria-disabled') !== 'true'
+    && el.getClientRects().length > 0;
+});
+'''
+"""JavaScript: ``clickables``, the app's own clickable elements on the page in document order: buttons (a
+NiceGUI ``ui.button`` is a Quasar ``.q-btn``) and elements with the button role, shown (laid out) and enabled.
+One that is, or sits inside, a link leaving this document is left out: a click on it is a navigation (the
+``link`` storm's), not an event for the page's handlers."""
+
+CLICK_A_LINK = LEAVES_THIS_PAGE + APP_LINKS + '''
 if (!links.length) return null;
 const link = links[arguments[0] % links.length];
 link.click();
 return link.pathname + link.search;
 '''
-"""Click one of the links the page shows that stays inside the app and leaves this document; null if none."""
+"""Click one of the page's :data:`APP_LINKS`, chosen by ``arguments[0]``; null if none."""
+
+CLICK_FIRST_CLICKABLE = LEAVES_THIS_PAGE + CLICKABLES + '''
+if (!clickables.length) return false;
+clickables[0].click();
+return true;
+'''
+"""Click the first of the page's :data:`CLICKABLES` (a DOM click, no wait for "clickable"); false if none."""
+
+APP_FACTS = LEAVES_THIS_PAGE + APP_LINKS + CLICKABLES + '''
+return [links.length, clickables.length];
+'''
+"""How many :data:`APP_LINKS` and :data:`CLICKABLES` the page shows."""
 
 
 def step_link(pages: Pages, seed: int = 0, timeout: float = 10.0) -> Step:
@@ -359,17 +378,31 @@ def step_link(pages: Pages, seed: int = 0, timeout: float = 10.0) -> Step:
     return step
 
 
+SECOND_LOAD = 'nicegui-e2e-history=2'
+"""The query a one-page app's second history entry carries: Chrome replaces the entry of a load of the URL it
+already shows, so the same URL twice would leave one entry of the page, and no document to go back to."""
+
+
+def history_entries(pages: Pages) -> list[str]:
+    """The pages the history storm loads before it goes back and forth: the app's, or, for one page, that page
+    twice, the second load told apart by :data:`SECOND_LOAD` (the app's page ignores a query it does not ask for)."""
+    if len(pages) > 1:
+        return list(pages)
+    page = pages[0]
+    return [page, page + ('&' if '?' in page else '?') + SECOND_LOAD]
+
+
 def step_history(pages: Pages) -> Step:
-    """(c) back and forward through history built from the first few steps (at least two entries, so that a
-    one-page app moves between documents too)."""
-    entries = max(len(pages), 2)
+    """(c) back and forward through history built from the first few steps (at least two documents, so that a
+    one-page app moves between documents too: :func:`history_entries`)."""
+    entries = history_entries(pages)
 
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
-        if i < entries:
-            target = _cycle_target(pages, i)
+        if i < len(entries):
+            target = entries[i]
             driver.get(base_url + target)
             return 'get', target
-        if (i - entries) % 2 == 0:
+        if (i - len(entries)) % 2 == 0:
             driver.back()
             return 'back', ''
         driver.forward()
@@ -434,6 +467,22 @@ def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
     return step
 
 
+def step_early_click(pages: Pages, timeout: float = 10.0) -> Step:
+    """(h) load a page and, as soon as its socket reached the server while its handshake is still pending (held
+    back), click the first of the app's own clickable elements the page shows (:data:`CLICKABLES`: a button, an
+    element with the button role; no test id needed): a user who clicks at once. The page must hold the click back
+    until its handshake is done; a release that sends it at once has it dropped (#4753). A page that shows no
+    such element when its socket connects is loaded and left, a plain load. The click may navigate or change the
+    page's state: the next step loads its page afresh."""
+    def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
+        target = _cycle_target(pages, i)
+        mark_left(driver)  # whatever cadence: the wait below must see the new document, not this one
+        driver.get(base_url + target)
+        wait_window(driver, timeout)  # the page is drawn by the time its socket connects
+        return ('get-click' if driver.execute_script(CLICK_FIRST_CLICKABLE) else 'get'), target
+    return step
+
+
 LIVE_SHARE = 0.25
 """The share of pages a storm leaves after their handshake, so that the app's own handlers run too."""
 
@@ -444,10 +493,28 @@ class StepContext:
     and what the lifecycle hands over for the kinds that need it."""
     pages: Pages
     seed: int = 0
-    server_selector: str = ''  # the element whose click makes the server navigate (``clicks`` kinds need one)
+    server_selector: str = ''  # the element whose click makes the server navigate (``Need.SERVER_SELECTOR``)
     install: Callable[[Any], object] | None = None  # sets the suite up in a tab the storm opens
     hold: float = 0.0  # seconds past the moment the server acts on a dropped socket's end, late where told to be
     answers: Callable[[Any], object] = lambda driver: None  # proves the open page still works, or raises
+
+
+class Need(enum.Enum):
+    """What a storm kind needs of the app, or it cannot apply to it (:func:`unmet` says which is missing)."""
+    SERVER_SELECTOR = 'the element whose click makes the server navigate, named by the user'
+    LINK = 'a link inside the app on its first page'
+    CLICKABLE = 'a clickable element of its own on its first page'
+
+
+PAGE_NEEDS = frozenset({Need.LINK, Need.CLICKABLE})
+"""Needs only the app's first page can answer (:data:`APP_FACTS`, read once before the storm: :func:`unmet`)."""
+
+
+@dataclass(frozen=True)
+class AppFacts:
+    """What the app's first page offers a storm, read once before a storm whose kind needs a page's fact."""
+    links: int  # links on the first page that stay inside the app and leave the page (:data:`APP_LINKS`)
+    clickables: int  # the app's own clickable elements on the first page (:data:`CLICKABLES`)
 
 
 @dataclass(frozen=True)
@@ -458,10 +525,12 @@ class StormKind:
     name: str
     build: Callable[[StepContext], Step]
     live_share: float = LIVE_SHARE  # the share of pages left after their handshake (with cadence ``connect``)
-    clicks: bool = False  # clicks the element of ``--nicegui-e2e-server-selector``, so it cannot run without one
+    needs: frozenset[Need] = frozenset()  # what the app must offer, or the storm is skipped saying why
     holds_back: bool = True  # the browser holds each handshake back by default, so pages are left inside the window
     expect_race: bool = True  # a storm of this kind must hit the race
-    shipped: bool = False  # the shipped suite (:mod:`nicegui_e2e.suite`) runs it on every app
+    shipped: bool = False  # the shipped suite (:mod:`nicegui_e2e.suite`) runs it on every app that offers its needs
+    late_disconnect_ms: int = 0  # the server it storms by default notices a socket's end this late (a ping timeout)
+    most_steps: int | None = None  # a cap on the steps of a storm of this kind where the test names no count
 
 
 KINDS: dict[str, StormKind] = {}
@@ -488,20 +557,25 @@ def kind_of(scenario: str | StormKind) -> StormKind:
 
 # pages left inside the window, each kind a way users leave a page
 register(StormKind('get', lambda c: step_get(c.pages), shipped=True))
-register(StormKind('link', lambda c: step_link(c.pages, c.seed), shipped=True))
+register(StormKind('link', lambda c: step_link(c.pages, c.seed), needs=frozenset({Need.LINK}), shipped=True))
 register(StormKind('history', lambda c: step_history(c.pages), shipped=True))
 register(StormKind('reload', lambda c: step_reload(c.pages), shipped=True))
 # a new tab has no session storage to arm, so none of its pages is left live
 register(StormKind('tabs', lambda c: step_tabs(c.pages, c.install), live_share=0.0, shipped=True))
 register(StormKind('location', lambda c: step_location(c.pages), shipped=True))
 # a click on a live page would make the server navigate it; the server leaves a page only after its handshake
-register(StormKind('server', lambda c: step_server(c.pages, c.server_selector), live_share=0.0, clicks=True,
-                   holds_back=False, expect_race=False, shipped=True))
-register(StormKind('early-click', lambda c: step_early_click(c.pages, c.server_selector), live_share=0.0,
-                   clicks=True))
-# pages a reader stays on: their handshake must finish, so nothing is held back and no race can be hit
-register(StormKind('stay', lambda c: step_stay(c.pages), holds_back=False, expect_race=False))
-register(StormKind('drop', lambda c: step_drop(c.pages, c.hold, c.answers), holds_back=False, expect_race=False))
+register(StormKind('server', lambda c: step_server(c.pages, c.server_selector), live_share=0.0,
+                   needs=frozenset({Need.SERVER_SELECTOR}), holds_back=False, expect_race=False, shipped=True))
+register(StormKind('early-click', lambda c: step_early_click(c.pages), live_share=0.0,
+                   needs=frozenset({Need.CLICKABLE}), shipped=True))
+# pages a reader stays on: their handshake must finish, so nothing is held back and no race can be hit; a page
+# that never settles shows on its first loads, and each step waits for a handshake, so ten are enough
+register(StormKind('stay', lambda c: step_stay(c.pages), holds_back=False, expect_race=False, shipped=True,
+                   most_steps=10))
+# the server notices each dropped socket's end 3 s late, as a ping timeout does, after the page came back; each
+# step stays on its page past that and the reconnect timeout, so a few steps are enough and cost seconds each
+register(StormKind('drop', lambda c: step_drop(c.pages, c.hold, c.answers), holds_back=False, expect_race=False,
+                   shipped=True, late_disconnect_ms=3000, most_steps=3))
 
 
 class StormSkipped(Exception):
@@ -512,10 +586,20 @@ def require(scenario: str | StormKind, server_selector: str) -> StormKind:
     """The kind of ``scenario``; raises :class:`StormSkipped` where it cannot run as configured, before anything
     is started."""
     kind = kind_of(scenario)
-    if kind.clicks and not server_selector:
+    if Need.SERVER_SELECTOR in kind.needs and not server_selector:
         raise StormSkipped(f'the {kind.name} storm needs the element whose click makes the server navigate: '
                            'name it with --nicegui-e2e-server-selector (a CSS selector)')
     return kind
+
+
+def unmet(kind: StormKind, facts: AppFacts) -> str | None:
+    """Why a storm of ``kind`` cannot apply to an app with ``facts``, in one line; None where it can."""
+    offered = {Need.LINK: facts.links > 0, Need.CLICKABLE: facts.clickables > 0}
+    missing = [need for need, there in offered.items() if need in kind.needs and not there]
+    if not missing:
+        return None
+    return (f'the {kind.name} storm cannot apply to this app: it needs '
+            f'{" and ".join(need.value for need in missing)}, and the app offers none')
 
 
 def build_step(scenario: str | StormKind, context: StepContext) -> Step:

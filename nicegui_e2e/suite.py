@@ -2,9 +2,12 @@
 
     pytest -p nicegui_e2e.plugin --pyargs nicegui_e2e.suite --nicegui-e2e-app main.py -n auto
 
-Every kind of navigation storms the app's own pages (the routes it registers, or ``--nicegui-e2e-pages``),
-each judged on the server's own evidence, plus the negative control that shows the detector firing on this
-very app. This repository's ``e2e/`` runs the same tests against its demo apps.
+Every storm kind the package ships storms the app's own pages (the routes it registers, or
+``--nicegui-e2e-pages``), each judged on the server's own evidence: the navigation storms, early clicks on the
+app's own buttons, readers who stay, connections that drop and come back late, a crowd, natural timing, and the
+negative control that shows the detector firing on this very app. A storm that cannot apply to the app (no link
+inside it, nothing to click, no element named for the server storm) is skipped with one line saying why. This
+repository's ``e2e/`` runs the same tests against its demo apps.
 """
 from __future__ import annotations
 
@@ -22,9 +25,12 @@ pytestmark = pytest.mark.storm
 @pytest.mark.parametrize('scenario', [kind.name for kind in KINDS.values() if kind.shipped])
 def test_storm_leaves_the_lifecycle_intact(nicegui_storm: StormRunner, scenario: str) -> None:
     """Each storm kind the suite ships (:data:`nicegui_e2e.storm.KINDS`), with the kind's own defaults. Leaving
-    inside the connect-to-handshake window: race hits, and nothing else goes wrong. A navigation the server
-    starts (``server``: ``ui.navigate.to`` behind the element ``--nicegui-e2e-server-selector`` names) leaves only
-    after the handshake, so no race is expected; it is skipped, saying why, where no element is named."""
+    inside the connect-to-handshake window: race hits, and nothing else goes wrong; a click as soon as a page
+    shows (``early-click``) must reach its handler. A navigation the server starts (``server``: ``ui.navigate.to``
+    behind the element ``--nicegui-e2e-server-selector`` names), a reader who stays (``stay``) and a connection
+    that drops and comes back while the server notices its end late (``drop``) leave pages only after their
+    handshake, so no race is expected. A kind whose needs the app does not offer (:class:`~nicegui_e2e.storm.Need`)
+    is skipped, saying why."""
     nicegui_storm(scenario).check()
 
 

@@ -315,10 +315,10 @@ def test_a_storm_kind_of_the_users_own_runs_without_editing_the_package(suite: p
     """A conftest adds a kind, by entry or by name; its defaults hold where the test does not say otherwise,
     and a kind that clicks is skipped without the selector, naming the kind."""
     suite.makeconftest(suite.path.joinpath('conftest.py').read_text() + """
-from nicegui_e2e.storm import StormKind, register, step_get
+from nicegui_e2e.storm import Need, StormKind, register, step_get
 
 READER = StormKind('reader', lambda c: step_get(c.pages), holds_back=False, expect_race=False)
-register(StormKind('clicker', lambda c: step_get(c.pages), clicks=True))
+register(StormKind('clicker', lambda c: step_get(c.pages), needs=frozenset({Need.SERVER_SELECTOR})))
 """)
     suite.makepyfile("""
 from conftest import READER
@@ -342,6 +342,35 @@ def test_by_name(nicegui_storm, nicegui_server_factory):
     result.stdout.fnmatch_lines(['*reader @ connect*: the race was never hit*',
                                  '*the clicker storm needs the element whose click makes the server navigate*'])
     suite.runpytest_subprocess('--nicegui-e2e-server-selector', '#go', '-k', 'by_name').assert_outcomes(passed=1)
+
+
+def test_a_kind_s_own_server_and_step_cap_hold_where_the_test_names_neither(suite: pytest.Pytester) -> None:
+    """A drop storm's server notices a socket's end late, and a drop storm takes at most its kind's steps; a
+    count the test names, or a smaller setting, wins."""
+    suite.makeconftest(suite.path.joinpath('conftest.py').read_text() + """
+ASKED = []
+
+
+@pytest.fixture(scope='session')
+def nicegui_server_factory():
+    return lambda kind='clean', **options: ASKED.append(options) or SimpleNamespace(kind=kind)
+""")
+    suite.makepyfile("""
+from conftest import ASKED
+
+
+def test_drop(nicegui_storm):
+    assert nicegui_storm('drop').evidence.navigations == 3
+    assert nicegui_storm('drop', count=5).evidence.navigations == 5
+    assert nicegui_storm('get').evidence.navigations == 30
+    assert [options['server_disconnect_delay_ms'] for options in ASKED] == [3000, 3000, 0]
+""")
+    suite.runpytest().assert_outcomes(passed=1)
+    suite.makepyfile(test_small="""
+def test_small(nicegui_storm):
+    assert nicegui_storm('drop').evidence.navigations == 2
+""")
+    suite.runpytest('test_small.py', '--nicegui-e2e-storm-count', '2').assert_outcomes(passed=1)
 
 
 # --- what a run leaves behind --------------------------------------------------------------------------------

@@ -159,9 +159,11 @@ def test_every_storm_kind_keeps_its_name_and_defaults():
     from nicegui_e2e.storm import KINDS
     assert list(KINDS) == ['get', 'link', 'history', 'reload', 'tabs', 'location', 'server', 'early-click', 'stay',
                            'drop']
-    assert [name for name, kind in KINDS.items() if kind.shipped] == \
-        ['get', 'link', 'history', 'reload', 'tabs', 'location', 'server']
-    assert [name for name, kind in KINDS.items() if kind.clicks] == ['server', 'early-click']
+    assert [name for name, kind in KINDS.items() if not kind.shipped] == []
+    assert {name: sorted(need.name for need in kind.needs) for name, kind in KINDS.items() if kind.needs} == \
+        {'link': ['LINK'], 'server': ['SERVER_SELECTOR'], 'early-click': ['CLICKABLE']}
+    assert {name: (kind.late_disconnect_ms, kind.most_steps) for name, kind in KINDS.items()
+            if kind.late_disconnect_ms or kind.most_steps} == {'stay': (0, 10), 'drop': (3000, 3)}
     assert [name for name, kind in KINDS.items() if kind.live_share == 0] == ['tabs', 'server', 'early-click']
     assert [name for name, kind in KINDS.items() if not kind.expect_race] == \
         [name for name, kind in KINDS.items() if not kind.holds_back] == ['server', 'stay', 'drop']
@@ -177,7 +179,8 @@ def test_a_kind_builds_its_steps_from_the_context():
 def test_a_users_kind_is_registered_once_and_asked_for_by_name(monkeypatch):
     from nicegui_e2e import storm
     monkeypatch.setattr(storm, 'KINDS', dict(storm.KINDS))
-    mine = storm.StormKind('twice', lambda c: storm.step_get([*c.pages, *c.pages]), clicks=True)
+    mine = storm.StormKind('twice', lambda c: storm.step_get([*c.pages, *c.pages]),
+                           needs=frozenset({storm.Need.SERVER_SELECTOR}))
     assert storm.register(mine) is mine and storm.register(mine) is mine  # the same entry again is no clash
     assert storm.require('twice', server_selector='#go') is mine
     with pytest.raises(storm.StormSkipped, match=r'^the twice storm needs the element'):
@@ -188,11 +191,39 @@ def test_a_users_kind_is_registered_once_and_asked_for_by_name(monkeypatch):
         storm.kind_of('nope')
 
 
-def test_history_builds_two_entries_even_for_a_one_page_app():
-    from nicegui_e2e.storm import step_history
+def test_history_builds_two_documents_even_for_a_one_page_app():
+    """Chrome replaces the entry of a load of the URL it shows: the second load of the one page differs by a query."""
+    from nicegui_e2e.storm import SECOND_LOAD, history_entries, step_history
     driver = FakeDriver()
     step = step_history(['/'])
-    assert [step(driver, 'http://x', i)[0] for i in range(4)] == ['get', 'get', 'back', 'forward']
+    assert [step(driver, 'http://x', i) for i in range(4)] == \
+        [('get', '/'), ('get', f'/?{SECOND_LOAD}'), ('back', ''), ('forward', '')]
+    assert history_entries(['/orders?id=1']) == ['/orders?id=1', f'/orders?id=1&{SECOND_LOAD}']
+    assert history_entries(['/', '/b']) == ['/', '/b']
+
+
+@pytest.mark.parametrize(('kind', 'links', 'clickables', 'reason'), [
+    ('link', 0, 3, 'the link storm cannot apply to this app: it needs a link inside the app on its first page, '
+                   'and the app offers none'),
+    ('link', 1, 0, None),
+    ('early-click', 2, 0, 'the early-click storm cannot apply to this app: it needs a clickable element of its own '
+                          'on its first page, and the app offers none'),
+    ('early-click', 0, 1, None),
+    ('get', 0, 0, None),  # needs nothing of a page
+    ('server', 0, 0, None),  # its selector is the user's to name: require() says so before anything starts
+])
+def test_a_storm_applies_where_the_app_offers_what_its_kind_needs(kind, links, clickables, reason):
+    from nicegui_e2e.storm import PAGE_NEEDS, AppFacts, kind_of, unmet
+    assert unmet(kind_of(kind), AppFacts(links=links, clickables=clickables)) == reason
+    assert bool(kind_of(kind).needs & PAGE_NEEDS) == (kind in ('link', 'early-click'))
+
+
+def test_a_kind_needing_two_things_names_both():
+    from nicegui_e2e.storm import AppFacts, Need, StormKind, step_get, unmet
+    both = StormKind('both', lambda c: step_get(c.pages), needs=frozenset({Need.CLICKABLE, Need.LINK}))
+    assert unmet(both, AppFacts(links=0, clickables=0)) == \
+        ('the both storm cannot apply to this app: it needs a link inside the app on its first page and a clickable '
+         'element of its own on its first page, and the app offers none')
 
 
 def test_what_nicegui_prune_leaves_fails_the_storm_and_a_clean_prune_is_noted():
