@@ -31,6 +31,7 @@ class KnownBug:
     shows: tuple[Code, ...]  # the findings that are this bug (any of them, by release)
     test: str  # the test function whose storm catches it
     everywhere: bool = False  # every storm's verdict can see it, not only the storm made for it
+    storm: str = ''  # with ``everywhere``: the storm kind made to show it, which fails on it in any run
     follows: tuple[Code, ...] = ()  # findings that follow from it once it shows (they alone show nothing)
 
     def shown_by(self, finding: Finding) -> bool:
@@ -60,7 +61,7 @@ KNOWN: tuple[KnownBug, ...] = (
     KnownBug('#4753', "a page sends its events before its handshake is done and NiceGUI drops them: a click made "
                       'as soon as a page shows does nothing', '2.0.0', '2.17.0', '2.18.0',
              (Code.DROPPED_EVENTS,),
-             'test_clicks_during_the_handshake_reach_their_handlers', everywhere=True),
+             'test_clicks_during_the_handshake_reach_their_handlers', everywhere=True, storm='early-click'),
     KnownBug('#5803', 'each load of an async page that does not wait for its connection leaves a task waiting '
                       'for it for ever', '2.14.0', '3.7.1', '3.8.0', (Code.WAITS_AFTER_PRUNE,),
              'test_async_pages_leave_no_task_behind'),

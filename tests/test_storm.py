@@ -303,6 +303,17 @@ def test_events_dropped_on_a_release_with_4753_fail_only_the_storm_made_for_it()
     assert report('2.18.0').problems() == shown_on_2_11.verdict.findings
 
 
+def test_a_team_s_early_click_storm_fails_on_4753_naming_it():
+    """The early-click storm is the kind made to show #4753: in a team's run, where no corpus test holds it to the
+    bug, it fails naming the bug and its fix, while every other storm of that release only shows it."""
+    suite = 'test_storm_leaves_the_lifecycle_intact'
+    early = corpus_report(evidence(scenario='early-click', dropped_events=9), '2.17.0', suite)
+    assert [(finding.code, finding.bug) for finding in early.problems()] == [(Code.DROPPED_EVENTS, '#4753')]
+    assert 'known bug #4753 of NiceGUI 2.17.0, fixed in 2.18.0' in early.problems()[0].text
+    assert corpus_report(evidence(scenario='early-click', dropped_events=9), '2.18.0', suite).problems()[0].bug == ''
+    assert corpus_report(evidence(dropped_events=9), '2.17.0', suite).problems() == []
+
+
 def captured_console(name):
     import json
     from pathlib import Path
