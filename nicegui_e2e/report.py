@@ -135,13 +135,22 @@ class Verdict:
     def failing(self) -> bool:
         return bool(self.wrong)
 
+    @property
+    def known(self) -> int:
+        """The known bugs of the release, as the corpus has them, shown here or not."""
+        return len(self.shown) + sum(map(len, self.untested.values()))
+
     def __str__(self) -> str:
         if self.wrong:
             return 'FAIL: ' + '; '.join(self.wrong)
-        shown = self.shown
-        words = f'{len(shown)} known bug{"s" if len(shown) > 1 else ""}: {", ".join(shown)}' if shown else \
-            'no known bug'
-        return '; '.join([words, *(f'{found.value}: {", ".join(keys)}' for found, keys in self.untested.items())])
+        if not self.known:
+            return 'no known bug'
+        count = f'{self.known} known bug{"s" if self.known > 1 else ""}'
+        return '; '.join([f'{count}: {", ".join(self.shown)}' if self.shown else count,
+                          *(f'{UNTESTED[found]}: {", ".join(keys)}' for found, keys in self.untested.items())])
+
+
+UNTESTED = {Mark.NOT_RUN: 'not run here', Mark.GUARDED: "behind the suite's guard here"}
 
 
 def verdict(cell: Cell) -> Verdict:
@@ -204,7 +213,8 @@ def check_mark(cell: Cell, test: str) -> str:
 def check_rows(cells: list[Cell]) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     tests = checks(cells)
     columns = ('NiceGUI', 'environment', *(CHECKS.get(test.split('[', 1)[0], test) for test in tests))
-    return columns, [(cell.nicegui, cell.env, *(check_mark(cell, test) for test in tests)) for cell in cells]
+    table = [(cell.nicegui, cell.env, *(check_mark(cell, test) for test in tests)) for cell in cells]
+    return columns, [row for row in table if any(row[2:])]  # a cell that ran none of them has no row
 
 
 # ---- every storm -------------------------------------------------------------------------------------------------
@@ -246,8 +256,8 @@ LEGEND = ('**shown**: the bug showed, as the corpus expects on this release. **e
           'expected, shown**: FAIL. **expected, not run**: the storm made for it did not run here. **expected, '
           'guarded**: #4304 on a release whose handler had the suite\'s guard in every storm. Blank: not expected, '
           'not shown.')
-CHECKS_TEXT = ('Storms that fail on purpose in every release, to show that a detector fires: **fired** as it must, '
-               '**FAIL** where it did not, blank where the check does not apply. They say nothing about the release.')
+CHECKS_TEXT = ('Storms that fail on purpose, to show that a detector fires: **fired** as it must, **FAIL** where it '
+               'did not, blank where the check did not run or does not apply. They say nothing about the release.')
 
 
 # ---- the page ----------------------------------------------------------------------------------------------------
@@ -262,7 +272,7 @@ WORDS = {Mark.SHOWN: 'shown', Mark.MISSED: 'FAIL: missed', Mark.UNEXPECTED: 'FAI
 def verdict_colour(found: Verdict) -> str:
     if found.failing:
         return '#f4b4b4'
-    return '#fde9c4' if found.shown else '#dff3df'
+    return '#fde9c4' if found.known else '#dff3df'
 
 
 def td(text: str, colour: str = '', title: str = '', css: str = '') -> str:

@@ -66,10 +66,12 @@ def test_each_release_says_which_known_bugs_it_showed_and_ends_with_one_verdict(
     assert report.main([str(cells), '--out', str(tmp_path)]) == 0
     table = bug_table(tmp_path)
     assert [table[env]['verdict'] for env in ('ng371', 'ng380', 'ng318')] == [
-        '3 known bugs: #5803, stale disconnect, late handshake; expected, not run: #6126',
-        '1 known bug: late handshake; expected, not run: #6126, stale disconnect', 'no known bug']
+        '4 known bugs: #5803, stale disconnect, late handshake; not run here: #6126',
+        '3 known bugs: late handshake; not run here: #6126, stale disconnect', 'no known bug']
     assert (table['ng371']['#5803'], table['ng380']['#5803'], table['ng318']['late hs']) == ('shown', '', '')
     assert table['ng371']['#4304'] == table['ng371']['#4753'] == ''
+    checks = (tmp_path / 'compatibility.md').read_text().split("## The suite's own checks")[1].split('## ')[0]
+    assert '| ng371 |' not in checks, 'a cell that ran none of the own checks has no row there'
     page = (tmp_path / 'compatibility.html').read_text()
     assert '<script' not in page and 'http' not in page.split('<body>')[1] and 'writing-mode' not in page
     bugs = page.split('<table class="bugs">')[1].split('</table>')[0]
@@ -113,7 +115,8 @@ def test_4304_shows_where_the_handler_ran_as_shipped_and_the_suites_checks_stand
     assert [table[env]['#4304'] for env in ('ng2110-fix', 'ng2110-nofix', 'ng318')] == [
         'expected, guarded', 'shown', '']
     assert table['ng318']['verdict'] == 'no known bug'
-    assert table['ng2110-fix']['verdict'].endswith('; expected, guarded: #4304')
+    assert table['ng2110-fix']['verdict'] == \
+        "3 known bugs; not run here: #4753, late handshake; behind the suite's guard here: #4304"
     checks = (tmp_path / 'compatibility.md').read_text().split("## The suite's own checks")[1].split('## ')[0]
     assert checks.splitlines()[4:8] == [
         '| NiceGUI | environment | negative control | error page |', '|---|---|---|---|',
