@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from .report import RUN_REPORT_FORMAT
 from .summary import PROPERTY, StormSummary
 
 VERSIONED_PACKAGES = ('nicegui', 'starlette', 'fastapi', 'uvicorn', 'python-socketio', 'python-engineio')
@@ -87,8 +88,9 @@ class StormCollector:
     def _write_run_report(self, path: Path, stale: list[str]) -> None:
         """One JSON file per run: what the matrix report turns into a table, and the flake check counts."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {'versions': versions(), 'python': sys.version.split()[0], 'seed': self.seed,
-                'stale_allow_entries': stale, 'storms': [json.loads(s.to_json()) for s in self.summaries]}
+        data = {'format': RUN_REPORT_FORMAT, 'versions': versions(), 'python': sys.version.split()[0],
+                'seed': self.seed, 'stale_allow_entries': stale,
+                'storms': [json.loads(s.to_json()) for s in self.summaries]}
         path.write_text(json.dumps(data, indent=1), encoding='utf-8')
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nicegui_e2e import settings
+from nicegui_e2e import report, settings
 
 pytest_plugins = ['pytester']
 
@@ -389,6 +389,8 @@ def test_summary_junit_and_run_report_carry_one_record(suite: pytest.Pytester) -
     record = json.loads(next(p.get('value') for p in properties if p.get('name') == 'nicegui_storm'))
     run = json.loads((suite.path / 'out' / 'run.json').read_text())
     assert run['storms'][0] == {**record, 'outcome': 'passed'}
+    (cell,) = report.load(suite.path / 'out')  # the matrix report reads the format the collector writes
+    assert run['format'] == report.RUN_REPORT_FORMAT and cell.storms[0].nodeid == record['nodeid']
     assert (record['handshake'], record['race_hits'], record['failures']) == \
         ('handshake held: implicit made explicit', 29, [])
 
