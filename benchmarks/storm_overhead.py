@@ -150,9 +150,9 @@ def measure(server: NiceGUIServer, driver: Any, count: int, loop: Callable[[], i
 def plain_chrome(work_dir: Path) -> Any:
     """Chrome as the suite starts it (binary, driver, flags, page load strategy), without the page hook and
     without the console log capture."""
-    from selenium import webdriver  # pylint: disable=import-outside-toplevel
-    from selenium.webdriver.chrome.options import Options  # pylint: disable=import-outside-toplevel
-    from selenium.webdriver.chrome.service import Service  # pylint: disable=import-outside-toplevel
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
     binary = next((path for path in map(shutil.which, BINARIES) if path), None)
     driver = shutil.which('chromedriver')
     if not binary or not driver:
@@ -178,7 +178,7 @@ def quit_plain(driver: Any, grace: float = 5.0) -> None:
     family = tree(driver.service.process.pid)
     try:
         driver.quit()
-    except Exception:  # pylint: disable=broad-except
+    except Exception:
         pass
 
     def alive() -> list[int]:

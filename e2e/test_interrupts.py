@@ -109,7 +109,7 @@ def ran(output: str) -> tuple[int, int]:
 def test_an_interrupted_run_stops_and_leaves_nothing_behind(tmp_path: Path, sig: signal.Signals, moment: str,
                                                            workers: str, group: bool) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith(('PYTEST_', 'NICEGUI_E2E_'))}
-    run = subprocess.Popen(  # pylint: disable=consider-using-with
+    run = subprocess.Popen(
         [sys.executable, '-m', 'pytest', *RUNS[moment], '-n', workers, '-p', 'no:cacheprovider',
          f'--nicegui-e2e-artifacts={tmp_path / "artifacts"}'],
         cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

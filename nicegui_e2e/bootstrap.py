@@ -70,7 +70,7 @@ def _watch_parent(parent: int) -> None:
             time.sleep(0.5)
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)
-        os._exit(1)  # pylint: disable=protected-access
+        os._exit(1)
     threading.Thread(target=watch, name='nicegui-e2e-orphan-guard', daemon=True).start()
 
 
@@ -92,7 +92,7 @@ def _setup_logging(run_dir: Path) -> None:
 
 def _keep_handler_after_uvicorn_config(handler: logging.Handler) -> None:
     """uvicorn's ``dictConfig`` replaces the handlers of its loggers; add ours back once it has run."""
-    import uvicorn.config  # pylint: disable=import-outside-toplevel
+    import uvicorn.config
     original = uvicorn.config.Config.configure_logging
 
     def configure_logging(self: Any) -> None:
@@ -122,8 +122,8 @@ def _serve_mounted(settings: BootSettings, app_path: Path, sock: socket.socket,
                    publish: Callable[[str], None]) -> None:
     """An app that mounts NiceGUI on its own ASGI app (``ui.run_with``), named ``module:attribute``: import the
     module as its package would be imported, learn where NiceGUI is mounted, and serve the app on our socket."""
-    import uvicorn  # pylint: disable=import-outside-toplevel
-    from nicegui import ui  # pylint: disable=import-outside-toplevel
+    import uvicorn
+    from nicegui import ui
     mounted = {'prefix': ''}
     original_run_with = ui.run_with
 
@@ -137,7 +137,7 @@ def _serve_mounted(settings: BootSettings, app_path: Path, sock: socket.socket,
     sys.path.insert(0, str(app_path.resolve().parents[package_depth]))
     try:
         asgi = getattr(importlib.import_module(settings.module), settings.attribute)
-    except BaseException as error:  # pylint: disable=broad-except
+    except BaseException as error:
         logging.getLogger('nicegui_e2e').exception('app %s:%s failed', settings.module, settings.attribute)
         fail(EXIT_APP_IMPORT, f'app {settings.module}:{settings.attribute} failed: {type(error).__name__}: {error}')
     publish(mounted['prefix'])
@@ -154,7 +154,7 @@ def _run_script(app_path: Path, ui: Any, started: dict[str, bool]) -> None:
         runpy.run_path(str(app_path), run_name='__main__')
     except SystemExit:
         raise
-    except BaseException as error:  # pylint: disable=broad-except
+    except BaseException as error:
         logging.getLogger('nicegui_e2e').exception('app %s failed', app_path)
         fail(EXIT_APP_IMPORT, f'app {app_path} failed: {type(error).__name__}: {error}')
     if not started['done']:
@@ -170,7 +170,7 @@ def main() -> None:
     sock = _bind(settings.host, settings.port)
     port = sock.getsockname()[1]
 
-    # pylint: disable=import-outside-toplevel
+
     import nicegui
     from nicegui import core, ui
     from nicegui import nicegui as nicegui_module

@@ -138,7 +138,7 @@ def resolve(explicit_driver: str | None = None, explicit_binary: str | None = No
     for name, fetch in (fallbacks if fallbacks is not None else _network_fallbacks(binary, version_of)):
         try:
             return DriverChoice(fetch(), binary, name, notes)
-        except Exception as error:  # pylint: disable=broad-except
+        except Exception as error:
             notes.append(f'{name}: {one_line(error)}')
     raise BrowserError(f'no usable chromedriver ({"; ".join(notes)}): {INSTALL_HINT}')
 
@@ -246,7 +246,7 @@ class BrowserOptions:
 def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: Path | None) -> ChromeOptions:
     """Chrome's options; a remote one (no ``user_data_dir``) names no local path: the Grid's node knows its
     own browser, and the user's capabilities may say which."""
-    from selenium.webdriver.chrome.options import Options  # pylint: disable=import-outside-toplevel
+    from selenium.webdriver.chrome.options import Options
     chrome = Options()
     if binary:
         chrome.binary_location = binary
@@ -278,9 +278,9 @@ def _first_line(error: WebDriverException) -> str:
 
 def launch(options: BrowserOptions, user_data_dir: Path, log_path: Path) -> WebDriver:
     """Start Chrome with the resolved driver; never lets Selenium Manager run when a local driver exists."""
-    from selenium import webdriver  # pylint: disable=import-outside-toplevel
-    from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel
-    from selenium.webdriver.chrome.service import Service  # pylint: disable=import-outside-toplevel
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
     choice = resolve(options.driver, options.binary, headed=options.headed)
     user_data_dir.mkdir(parents=True, exist_ok=True)
     service = Service(executable_path=choice.driver, log_output=str(log_path))
@@ -309,8 +309,8 @@ def launch_remote(options: BrowserOptions) -> WebDriver:
     request given up is cancelled by the Grid (Grid 4.27 and later end a session whose client stopped
     listening). A Grid that is down, has no matching node or places nothing in time is one line, with what it
     offered and what was asked."""
-    from selenium import webdriver  # pylint: disable=import-outside-toplevel
-    from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.remote.client_config import ClientConfig
     from urllib3.exceptions import HTTPError
     from urllib3.exceptions import TimeoutError as RequestTimeout
@@ -407,7 +407,7 @@ class Browser:
         return ''
 
     def _remote_trouble(self) -> str:
-        from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel
+        from selenium.common.exceptions import WebDriverException
         try:
             self.driver.execute_script('return 1')
         except WebDriverException as error:
@@ -458,7 +458,7 @@ class Browser:
     def screenshot(self, path: Path) -> bool:
         try:
             return bool(self.driver.save_screenshot(str(path)))
-        except Exception:  # pylint: disable=broad-except
+        except Exception:
             return False
 
     def quit(self, grace: float = 5.0) -> None:
@@ -468,7 +468,7 @@ class Browser:
             started += [p for p in processes.family(self._chrome.pid) if p not in started]
         try:
             self.driver.quit()
-        except Exception:  # pylint: disable=broad-except
+        except Exception:
             pass
         processes.wait_then_kill(started, grace)
         self._watchdog.kill()  # nothing left for it to guard

@@ -86,7 +86,7 @@ def open_channel(driver: WebDriver, choice: Preference, remote: bool) -> Channel
     if wants_bidi(choice, remote) and offers_bidi(driver):
         try:
             return Bidi(driver)
-        except Exception as error:  # pylint: disable=broad-except  # the websocket's errors have no common base
+        except Exception as error:  # the websocket's errors have no common base
             problem = one_line(error)
         raise ChannelError(f'the session offers WebDriver BiDi at {driver.capabilities["webSocketUrl"]}, which '
                            f'does not answer ({problem}): a Grid must advertise an address this machine reaches '
@@ -129,7 +129,7 @@ class Cdp:
     def remove_hook(self, identifier: str) -> None:
         """Chrome may forget a script's identifier when a navigation swaps the tab's renderer (seen after
         history storms: "Script not found"); the hook added next redefines ``window.io`` last, so it wins."""
-        from selenium.common.exceptions import WebDriverException  # pylint: disable=import-outside-toplevel
+        from selenium.common.exceptions import WebDriverException
         try:
             self._send('Page.removeScriptToEvaluateOnNewDocument', {'identifier': identifier})
         except WebDriverException as error:
@@ -148,7 +148,7 @@ class Cdp:
     def console(self) -> list[dict[str, Any]]:
         try:
             return list(self._log())
-        except Exception:  # pylint: disable=broad-except
+        except Exception:
             return []
 
 

@@ -65,10 +65,10 @@ def has_upstream_guard(client_cls: Any) -> bool:
     """
     probe = client_cls.__new__(client_cls)
     mapping = _ProbeMapping()
-    probe._socket_to_document_id = mapping  # pylint: disable=protected-access
+    probe._socket_to_document_id = mapping
     try:
         client_cls.handle_disconnect(probe, 'nicegui-e2e-probe')
-    except Exception:  # pylint: disable=broad-except
+    except Exception:
         pass  # the probe object is half-built; what matters is the order of the steps
     return bool(mapping.steps) and mapping.steps[0] == 'check'
 
@@ -123,7 +123,7 @@ def install(client_cls: Any, mode: Mode, nicegui_version: str) -> Fix:
 def _guarded(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def handle_disconnect(self: Any, socket_id: str) -> Any:
-        if socket_id not in self._socket_to_document_id:  # pylint: disable=protected-access
+        if socket_id not in self._socket_to_document_id:
             return None
         return original(self, socket_id)
     return handle_disconnect
@@ -133,7 +133,7 @@ def _unguarded(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def handle_disconnect(self: Any, socket_id: str) -> Any:
         # the lookup NiceGUI 2.11.0 made: a socket that never finished its handshake is not in the mapping
-        self._socket_to_document_id[socket_id]  # pylint: disable=protected-access,pointless-statement
+        self._socket_to_document_id[socket_id]
         return original(self, socket_id)
     return handle_disconnect
 

@@ -126,7 +126,7 @@ def _ping_handler(instances: dict[str, Any], sio: Any) -> Callable[[str, dict[st
             return {'ok': True, 'why': ''}
         try:
             echoed = await client.run_javascript(code, timeout=5)
-        except Exception as error:  # pylint: disable=broad-except
+        except Exception as error:
             return {'ok': False, 'why': f'NiceGUI did not run JavaScript in the page: {type(error).__name__}: {error}'}
         return {'ok': echoed == nonce, 'why': '' if echoed == nonce else f'the page answered {echoed!r}'}
     return on_ping
@@ -255,7 +255,7 @@ def snapshot(ledger: Ledger, *, client_cls: Any, sio: Any, since: int = 0, recon
             id=client.id, shared=bool(getattr(client, 'shared', False)), created=getattr(client, 'created', None),
             looks_connected=bool(getattr(client, 'has_socket_connection', False)),
             handshook=client.id in ledger.handshook, sockets=len(mapped), live_sockets=_live_sockets(sio, client.id)))
-    with ledger._lock:  # pylint: disable=protected-access
+    with ledger._lock:
         events = ledger.events[since:]
         total = len(ledger.events)
     return Diagnostics(time=time.time(), clients=clients, dead_mappings=dead_mappings, race_hits=ledger.race_hits,

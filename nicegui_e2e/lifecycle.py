@@ -264,7 +264,7 @@ def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float
         return True, ''
     except NoRoundTrip as failed:
         return False, str(failed)
-    except Exception as error:  # pylint: disable=broad-except
+    except Exception as error:
         return False, one_line(error)
 
 

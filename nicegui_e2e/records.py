@@ -58,7 +58,7 @@ class JsonLinesHandler(logging.Handler):
 
     def __init__(self, path: Path) -> None:
         super().__init__(level=logging.DEBUG)
-        self._file = open(path, 'a', encoding='utf-8', buffering=1)  # pylint: disable=consider-using-with
+        self._file = open(path, 'a', encoding='utf-8', buffering=1)
         self._write_lock = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -75,7 +75,7 @@ class JsonLinesHandler(logging.Handler):
             line = json.dumps(data, default=str)
             with self._write_lock:
                 self._file.write(line + '\n')
-        except Exception:  # pylint: disable=broad-except
+        except Exception:
             self.handleError(record)
 
     def close(self) -> None:

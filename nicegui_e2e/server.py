@@ -104,7 +104,7 @@ class NiceGUIServer:
             # server_ready.py); the bytecode goes to a cache of the suite's own, never into the user's tree
             env.setdefault('PYTHONPYCACHEPREFIX', str(BYTECODE_CACHE))
         with open(self.run_dir / 'stdout.log', 'ab') as out, open(self.run_dir / 'stderr.log', 'ab') as err:
-            self._process = subprocess.Popen(  # pylint: disable=consider-using-with
+            self._process = subprocess.Popen(
                 [self.options.python, '-m', 'nicegui_e2e.bootstrap'], stdout=out, stderr=err,
                 stdin=subprocess.DEVNULL, env=env, cwd=self.options.app.parent, start_new_session=True)
         try:

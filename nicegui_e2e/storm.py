@@ -195,7 +195,7 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
             next_live = cadence.mode == 'connect' and live_pick.random() < live_share and arm_live(driver)
             t = time.time()
             action, target = step(driver, base_url, i)
-        except Exception as error:  # pylint: disable=broad-except
+        except Exception as error:
             in_a_row += 1
             (result.lost if isinstance(error, LostPage) else result.missed).append(f'step {i}: {one_line(error)}')
             live = False
@@ -213,7 +213,7 @@ def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: i
             (wait_handshaken if live else wait_window)(driver, step_timeout)
             result.last_page_open = driver.execute_script('return location.protocol') != 'about:'
             result.live_departures += live and result.last_page_open
-        except Exception as error:  # pylint: disable=broad-except
+        except Exception as error:
             result.missed.append(f'last page: {type(error).__name__}: {error}')
     result.ended = time.time()
     return result
@@ -300,7 +300,7 @@ def step_drop(pages: Pages, hold: float, answers: Callable[[Any], object], timeo
         time.sleep(hold)  # the reader's stay: a page killed by a late disconnect shows nothing to wait for
         try:
             answers(driver)
-        except Exception as error:  # pylint: disable=broad-except
+        except Exception as error:
             raise LostPage(f'the page did not come through its reconnect: it no longer answers ({one_line(error)})') \
                 from None
         return 'drop', target
@@ -310,7 +310,7 @@ def step_drop(pages: Pages, hold: float, answers: Callable[[Any], object], timeo
 def click_when_present(driver: Any, selector: str, timeout: float) -> None:
     """Click the first element matching the CSS ``selector`` as soon as it is in the DOM: a DOM click, with no
     wait for "clickable"."""
-    from selenium.webdriver.common.by import By  # pylint: disable=import-outside-toplevel
+    from selenium.webdriver.common.by import By
     element = wait_for(lambda: next(iter(driver.find_elements(By.CSS_SELECTOR, selector)), None),
                        timeout=timeout, what=f'{selector} on the page')
     driver.execute_script('arguments[0].click()', element)
