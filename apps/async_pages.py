@@ -5,6 +5,7 @@ NiceGUI starts a task per async page load that waits for the page's connection; 
 end it when the page finishes first (upstream #5803; 2.13.0 let it be destroyed while pending, #4500), so each
 load leaks one task for the life of the server.
 """
+
 import asyncio
 
 from nicegui import ui
@@ -19,9 +20,11 @@ def links(name: str) -> None:
 
 
 for page_path in PAGES:
+
     async def page(name: str = page_path) -> None:
         await asyncio.sleep(0)  # the page's own async work, done before the browser connects
         links(name)
+
     ui.page(page_path)(page)
 
 if __name__ in {'__main__', '__mp_main__'}:

@@ -1,4 +1,5 @@
 """Pages that take a while to build and render: many elements, a table, so the socket connects late."""
+
 from nicegui import ui
 from parts import three_pages
 

@@ -5,6 +5,7 @@ client and can be left mid-handshake. Tailwind is off: its runtime rebuilds the 
 every load, a quarter of a navigation's CPU and nothing the connection lifecycle depends on; ``heavy.py``
 keeps it on.
 """
+
 from nicegui import ui
 from parts import PAGES, three_pages
 
@@ -14,8 +15,9 @@ def body(name: str) -> None:
     with ui.row():
         for path in PAGES:
             ui.link(f'to {path}', path).props(f'id=link-{path.strip("/") or "a"}')
-    ui.button('server go', on_click=lambda: ui.navigate.to(PAGES[(PAGES.index(name) + 1) % len(PAGES)])) \
-        .props('id=server-go')
+    ui.button('server go', on_click=lambda: ui.navigate.to(PAGES[(PAGES.index(name) + 1) % len(PAGES)])).props(
+        'id=server-go'
+    )
 
 
 three_pages(body)

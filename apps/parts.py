@@ -1,4 +1,5 @@
 """What the demo apps share: the same three paths, so that each app's pages are stormed alike."""
+
 from typing import Callable
 
 from nicegui import ui

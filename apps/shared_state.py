@@ -5,6 +5,7 @@ note in ``app.storage.tab`` written once the tab is connected.
 The refreshable keeps a target per page it was drawn on; the app-wide timer refreshes them all every half
 second, so pages left before they connected, and clients deleted after the storm, meet a refresh in flight.
 """
+
 from nicegui import app, ui
 from parts import PAGES, three_pages
 
@@ -28,6 +29,7 @@ def page(name: str) -> None:
     async def remember_tab() -> None:
         await ui.context.client.connected()
         app.storage.tab['seen'] = app.storage.tab.get('seen', 0) + 1
+
     ui.timer(0, remember_tab, once=True)
 
 

@@ -6,6 +6,7 @@ deleted: its handshake fails, the page reloads itself, is slow again, and so on 
 (upstream #6126). 3.14.0 answers with a terminal error page (status 500) that says why. 2.x serves the page and
 goes on building it.
 """
+
 import asyncio
 
 from nicegui import ui

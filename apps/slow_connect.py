@@ -1,4 +1,5 @@
 """An app whose connect handler is slow (a database lookup, say): work that runs while pages are left."""
+
 import asyncio
 
 from nicegui import app, ui

@@ -4,6 +4,7 @@ A timer waits for its page's connection before it first runs. NiceGUI 3.0.0 to 3
 left before it connected is pruned, but its timer's task waits on for the life of the server (upstream #5595).
 2.x gives up after 60 s and logs an ERROR; 3.5.0 wakes the wait when the client is deleted.
 """
+
 import time
 
 from nicegui import ui

@@ -5,6 +5,7 @@ decides how far ``-n 2`` can get ahead of ``-n 0``. Rounds alternate the browser
 time from /proc/stat is charged to each storm (server, driver and pytest included, as in a real run).
     python benchmarks/browser_cost.py --rounds 3 --count 60
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,9 @@ def main() -> None:
             with server_and_browser('on', handshake_delay_ms=1000, binary=binary) as (server, browser):
                 lifecycle.run(server, browser, 'get', count=5, cadence=Cadence.parse('connect'))  # warm caches
                 busy, started = busy_seconds(), time.perf_counter()
-                report = lifecycle.run(server, browser, 'get', count=args.count, cadence=Cadence.parse('connect'),
-                                       seed=round_)
+                report = lifecycle.run(
+                    server, browser, 'get', count=args.count, cadence=Cadence.parse('connect'), seed=round_
+                )
                 took, spent = time.perf_counter() - started, busy_seconds() - busy
             walls[name].append(took)
             cores[name].append(spent)
@@ -55,11 +57,15 @@ def main() -> None:
     print('|---|---|---|---|---|')
     median = statistics.median  # every list holds one figure per round
     for name in binaries:
-        print(f'| {name} | {median(walls[name]):.1f} | {median(cores[name]):.1f} | '
-              f'{1000 * median(cores[name]) / args.count:.0f} | {100 * median(hits[name]):.0f}% |')
+        print(
+            f'| {name} | {median(walls[name]):.1f} | {median(cores[name]):.1f} | '
+            f'{1000 * median(cores[name]) / args.count:.0f} | {100 * median(hits[name]):.0f}% |'
+        )
     full_cores, shell_cores = median(cores['full Chrome']), median(cores['headless shell'])
-    print(f'headless shell / full Chrome, core-s: {shell_cores / full_cores:.2f}; storm time: '
-          f'{median(walls["headless shell"]) / median(walls["full Chrome"]):.2f}')
+    print(
+        f'headless shell / full Chrome, core-s: {shell_cores / full_cores:.2f}; storm time: '
+        f'{median(walls["headless shell"]) / median(walls["full Chrome"]):.2f}'
+    )
 
 
 if __name__ == '__main__':

@@ -1,7 +1,8 @@
 """Natural timing, no injection: race-hit rate and KeyErrors per 100 navigations at each cadence.
 
-    python benchmarks/cadence_sweep.py --fix off --count 40     # on 2.11.0: where the lottery pays
+python benchmarks/cadence_sweep.py --fix off --count 40     # on 2.11.0: where the lottery pays
 """
+
 from __future__ import annotations
 
 import nicegui
@@ -22,12 +23,16 @@ def main() -> None:
     print('|---|---|---|---|---|---|')
     with server_and_browser(args.fix) as (server, browser):
         for ms in args.cadences.split(','):
-            report = lifecycle.run(server, browser, 'get', count=args.count, cadence=Cadence.parse(ms),
-                                   expect_race=False)
+            report = lifecycle.run(
+                server, browser, 'get', count=args.count, cadence=Cadence.parse(ms), expect_race=False
+            )
             e = report.evidence
             per100 = 100 / max(e.navigations, 1)
-            print(f'| {ms} | {e.navigations} | {(e.race_hits or 0) * per100:.1f} | {e.keyerrors * per100:.1f} | '
-                  f'{len(e.judged.failing) - len(e.judged.issue_4304)} | {e.seconds:.1f} |', flush=True)
+            print(
+                f'| {ms} | {e.navigations} | {(e.race_hits or 0) * per100:.1f} | {e.keyerrors * per100:.1f} | '
+                f'{len(e.judged.failing) - len(e.judged.issue_4304)} | {e.seconds:.1f} |',
+                flush=True,
+            )
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
 """Shared set-up for the benchmark scripts: the suite's plain objects, no pytest."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,13 +17,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def server_and_browser(fix: Mode, *, handshake_delay_ms: int = 0, server_delay_ms: int = 0,
-                       app: Path = ROOT / 'apps' / 'multipage.py',
-                       binary: str | None = None) -> Iterator[tuple[NiceGUIServer, Browser]]:
+def server_and_browser(
+    fix: Mode,
+    *,
+    handshake_delay_ms: int = 0,
+    server_delay_ms: int = 0,
+    app: Path = ROOT / 'apps' / 'multipage.py',
+    binary: str | None = None,
+) -> Iterator[tuple[NiceGUIServer, Browser]]:
     """One server and one Chrome, ended whatever happens."""
     with tempfile.TemporaryDirectory(prefix='nicegui-e2e-bench-') as tmp:
-        server = NiceGUIServer(ServerOptions(app=app, disconnect_fix=fix, handshake_delay=server_delay_ms / 1000),
-                               Path(tmp) / 'server').start()
+        server = NiceGUIServer(
+            ServerOptions(app=app, disconnect_fix=fix, handshake_delay=server_delay_ms / 1000), Path(tmp) / 'server'
+        ).start()
         try:
             options = BrowserOptions(binary=binary, handshake_delay_ms=handshake_delay_ms)
             browser = Browser(options, Path(tmp) / 'chrome')

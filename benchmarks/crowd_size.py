@@ -5,6 +5,7 @@ window a race attempt); a storm passes when its verdict does (page check in ever
     python benchmarks/crowd_size.py                                   # local Chromes: 1, 2, 4, 6, 8
     python scripts/grid.py run --layout standalone --sessions 8 -- python benchmarks/crowd_size.py --remote
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,9 @@ def main() -> None:
     remote = os.environ.get('NICEGUI_E2E_REMOTE_URL', '') if args.remote else ''
     rows = []
     with tempfile.TemporaryDirectory(prefix='nicegui-e2e-crowd-') as tmp:
-        server = NiceGUIServer(ServerOptions(app=ROOT / 'apps' / 'multipage.py', disconnect_fix=args.fix),
-                               Path(tmp) / 'server').start()
+        server = NiceGUIServer(
+            ServerOptions(app=ROOT / 'apps' / 'multipage.py', disconnect_fix=args.fix), Path(tmp) / 'server'
+        ).start()
         browsers: list[Browser] = []
         try:
             for size in sizes:
@@ -42,8 +44,9 @@ def main() -> None:
                     browsers.append(Browser(options, Path(tmp) / f'chrome-{len(browsers)}'))
                 passed, hits, in_window, seconds, problems = 0, 0, 0, [], []
                 for n in range(args.storms):
-                    report = lifecycle.run(server, browsers[:size], 'get', count=args.count,
-                                           cadence=Cadence.parse('connect'), seed=100 * n)
+                    report = lifecycle.run(
+                        server, browsers[:size], 'get', count=args.count, cadence=Cadence.parse('connect'), seed=100 * n
+                    )
                     e = report.evidence
                     passed += not report.problems()
                     hits += e.race_hits or 0
@@ -52,20 +55,32 @@ def main() -> None:
                     problems += [finding.text for finding in report.problems()[:1]]
                     print(f'{size} browser(s), storm {n + 1}: {report.line}', flush=True)
                 storm_s = median(seconds) or 1.0
-                rows.append((size, passed, 100 * hits / max(in_window, 1), hits / args.storms / storm_s, storm_s,
-                             problems[0] if problems else ''))
+                rows.append(
+                    (
+                        size,
+                        passed,
+                        100 * hits / max(in_window, 1),
+                        hits / args.storms / storm_s,
+                        storm_s,
+                        problems[0] if problems else '',
+                    )
+                )
         finally:
             for browser in browsers:
                 browser.quit()
             server.stop()
     where = f'on the Grid at {remote}' if remote else 'local Chrome'
     print(f'\nNiceGUI {nicegui.__version__}, fix {args.fix}, {where}, {args.count} navigations per browser per storm')
-    print('| browsers | storms passed | race hits per departure in the window | race hits per s (crowd) | '
-          'per browser | median storm s | first problem |')
+    print(
+        '| browsers | storms passed | race hits per departure in the window | race hits per s (crowd) | '
+        'per browser | median storm s | first problem |'
+    )
     print('|---|---|---|---|---|---|---|')
     for size, passed, rate, per_s, storm_s, problem in rows:
-        print(f'| {size} | {passed} of {args.storms} | {rate:.0f}% | {per_s:.1f} | {per_s / size:.1f} | '
-              f'{storm_s:.1f} | {problem[:90]} |')
+        print(
+            f'| {size} | {passed} of {args.storms} | {rate:.0f}% | {per_s:.1f} | {per_s / size:.1f} | '
+            f'{storm_s:.1f} | {problem[:90]} |'
+        )
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@ Run it in an environment per NiceGUI version, e.g. on 2.11.0:
     python benchmarks/detection_power.py --fix off      # expected: 20 of 20 detect
     python benchmarks/detection_power.py --fix on       # expected: 0 of 20 report #4304, race hits in each
 """
+
 from __future__ import annotations
 
 import nicegui
@@ -32,8 +33,9 @@ def main() -> None:
     detected, delays, race_hits, departures, seconds = 0, [], [], 0, []
     with server_and_browser(args.fix, handshake_delay_ms=args.handshake_delay_ms) as (server, browser):
         for n in range(args.storms):
-            report = lifecycle.run(server, browser, 'get', count=args.count, cadence=Cadence.parse(args.cadence),
-                                   seed=n)
+            report = lifecycle.run(
+                server, browser, 'get', count=args.count, cadence=Cadence.parse(args.cadence), seed=n
+            )
             e = report.evidence
             detected += e.keyerrors > 0
             first = first_detection(report)
@@ -46,12 +48,16 @@ def main() -> None:
         fix = server.info['fix']
     first = median(delays)
     print()
-    print('| NiceGUI | fix | storms | storms reporting #4304 | median s to first detection | '
-          'race hits per storm (min / median) | race hits per departure | median storm s |')
+    print(
+        '| NiceGUI | fix | storms | storms reporting #4304 | median s to first detection | '
+        'race hits per storm (min / median) | race hits per departure | median storm s |'
+    )
     print('|---|---|---|---|---|---|---|---|')
-    print(f'| {nicegui.__version__} | {fix} | {args.storms} | {detected} | '
-          f'{"-" if first is None else f"{first:.2f}"} | {min(race_hits)} / {median(race_hits):g} | '
-          f'{100 * sum(race_hits) / max(departures, 1):.0f}% | {median(seconds):.1f} |')
+    print(
+        f'| {nicegui.__version__} | {fix} | {args.storms} | {detected} | '
+        f'{"-" if first is None else f"{first:.2f}"} | {min(race_hits)} / {median(race_hits):g} | '
+        f'{100 * sum(race_hits) / max(departures, 1):.0f}% | {median(seconds):.1f} |'
+    )
 
 
 if __name__ == '__main__':

@@ -17,6 +17,7 @@ fails saying so (its verdict), it never passes quietly. ``--cold`` makes the fir
 ``scripts/setup.sh``: the servers' bytecode cache is removed and, where the user may, the kernel's page cache
 is dropped; the summary then gives the cold run and the median of the warm ones apart.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,10 +58,26 @@ def one_run(n: int, out: Path, workers: int, fix: str, extra: list[str]) -> Run:
     env = {**os.environ, **({'NICEGUI_E2E_DISCONNECT_FIX': fix} if fix else {})}
     started = time.perf_counter()
     with (out / f'run-{n}.log').open('w', encoding='utf-8') as log:
-        pytest = subprocess.Popen([sys.executable, '-m', 'pytest', 'e2e', '-q', '-n', str(workers),
-                                   '-p', 'no:cacheprovider', f'--nicegui-e2e-report={report}',
-                                   f'--nicegui-e2e-artifacts={artifacts}', *extra],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        pytest = subprocess.Popen(
+            [
+                sys.executable,
+                '-m',
+                'pytest',
+                'e2e',
+                '-q',
+                '-n',
+                str(workers),
+                '-p',
+                'no:cacheprovider',
+                f'--nicegui-e2e-report={report}',
+                f'--nicegui-e2e-artifacts={artifacts}',
+                *extra,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         with Sampler(pytest.pid, xdist=workers > 0) as sampler:
             code = pytest.wait()
     seconds = time.perf_counter() - started
@@ -77,8 +94,8 @@ def make_cold() -> str:
         os.sync()
         Path('/proc/sys/vm/drop_caches').write_text('3\n')
     except OSError as error:
-        return f'servers\' bytecode cache removed; page cache kept ({error.strerror})'
-    return 'servers\' bytecode cache removed, page cache dropped'
+        return f"servers' bytecode cache removed; page cache kept ({error.strerror})"
+    return "servers' bytecode cache removed, page cache dropped"
 
 
 def costs(label: str, runs: list[Run]) -> str:
@@ -115,15 +132,20 @@ def main() -> int:
             runs.append(run)
             summaries = [StormSummary.from_data(s) for s in run.data['storms']]
             unexpected = sum(s.result is Outcome.FAIL for s in summaries)
-            print(f'run {n:2d}: exit {run.code}, NiceGUI {run.data.get("versions", {}).get("nicegui", "?")}, '
-                  f'seed {run.data.get("seed", "?")}, {run.seconds:.0f} s, {run.core_seconds:.0f} core-s, '
-                  f'{len(summaries)} storms, {unexpected} FAIL; peak {run.memory}', flush=True)
+            print(
+                f'run {n:2d}: exit {run.code}, NiceGUI {run.data.get("versions", {}).get("nicegui", "?")}, '
+                f'seed {run.data.get("seed", "?")}, {run.seconds:.0f} s, {run.core_seconds:.0f} core-s, '
+                f'{len(summaries)} storms, {unexpected} FAIL; peak {run.memory}',
+                flush=True,
+            )
     finally:
         if hog is not None:
             hog.kill()
             hog.wait()
-    print(f'\n{args.runs} runs{" under load" if args.load else ""}, fix {args.fix or "as set"}: '
-          f'{sum(r.code == 0 for r in runs)} exited 0; artefacts of failed runs in {args.out}')
+    print(
+        f'\n{args.runs} runs{" under load" if args.load else ""}, fix {args.fix or "as set"}: '
+        f'{sum(r.code == 0 for r in runs)} exited 0; artefacts of failed runs in {args.out}'
+    )
     cold, warm = (runs[:1], runs[1:]) if args.cold else ([], runs)
     for line in (costs('cold', cold), costs('warm', warm)):
         if line:
@@ -152,13 +174,18 @@ def print_storms(storms: dict[str, list[StormSummary]]) -> None:
         hits = sum(s.race_hits or 0 for s in kept)
         window = sum(s.in_window for s in kept)
         part = share(hits, window)
-        rate = (f'{hits} / {window}' + (f' ({100 * part:.0f}%)' if part is not None else ' (not a share)')
-                if window else 'n/a')
+        rate = (
+            f'{hits} / {window}' + (f' ({100 * part:.0f}%)' if part is not None else ' (not a share)')
+            if window
+            else 'n/a'
+        )
         seconds = sum(s.seconds for s in kept)
         per_second = f'{hits / seconds:.1f}' if window and seconds else 'n/a'
         on_purpose = sum(result.on_purpose or result is Outcome.KNOWN_FINDING for result in results)
-        print(f'| {nodeid.split("::", 1)[1]} | {len(kept)} | {sum(result.passing for result in results)} | '
-              f'{on_purpose} | {results.count(Outcome.FAIL)} | {rate} | {per_second} |')
+        print(
+            f'| {nodeid.split("::", 1)[1]} | {len(kept)} | {sum(result.passing for result in results)} | '
+            f'{on_purpose} | {results.count(Outcome.FAIL)} | {rate} | {per_second} |'
+        )
 
 
 if __name__ == '__main__':

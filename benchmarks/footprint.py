@@ -9,6 +9,7 @@ itself (xdist's workers; pytest alone when it runs without them); its figure is 
 beside it the proportional set size (PSS, ``/proc/<pid>/smaps_rollup``) of the worker and everything below it
 (servers, chromedriver, Chrome), which counts a page shared by Chrome's processes once, not once per process.
 """
+
 from __future__ import annotations
 
 import resource
@@ -58,8 +59,10 @@ class Peaks:
         if not self.own:
             return 'no worker sampled'
         order = sorted(self.own, key=self.own.__getitem__, reverse=True)
-        return ', '.join(f'worker {self.own[pid] / MB:.0f} MB (PSS with its servers and browsers '
-                         f'{self.tree[pid] / MB:.0f} MB)' for pid in order)
+        return ', '.join(
+            f'worker {self.own[pid] / MB:.0f} MB (PSS with its servers and browsers {self.tree[pid] / MB:.0f} MB)'
+            for pid in order
+        )
 
 
 class Sampler:

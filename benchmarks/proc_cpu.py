@@ -6,6 +6,7 @@ everything the tree did in it, including processes that were born and ended in b
 Chrome replaced, say), as long as a member of the tree reaped them. The resolution is one clock tick
 (10 ms at the usual 100 Hz) per process and reading.
 """
+
 from __future__ import annotations
 
 import os

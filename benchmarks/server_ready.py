@@ -26,6 +26,7 @@ side fills the page cache. Medians over rounds, and the median of the per-round 
 the virtualenv holds no ``.pyc`` files, every start compiles NiceGUI and its dependencies from source; with
 the option both sides read compiled code from (and the warm-up writes it to) the given directory instead.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,8 +80,9 @@ def bare_import(timeout: float = 60.0) -> Sample:
     after the import marks the moment the import is done, before the interpreter's tear-down."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, '-c', IMPORT_CODE], cwd=APP.parent, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, '-c', IMPORT_CODE], cwd=APP.parent, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE
+    )
     try:
         assert process.stdout is not None
         if not select.select([process.stdout], [], [], timeout)[0] or process.stdout.readline() != b'imported\n':
@@ -94,22 +96,33 @@ def bare_import(timeout: float = 60.0) -> Sample:
             process.kill()
             process.wait()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return Sample(wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, imported=imported,
-                  cpu_imported=cpu_imported)
+    return Sample(
+        wall,
+        after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+        imported=imported,
+        cpu_imported=cpu_imported,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--rounds', type=int, default=7, help='timed rounds, each side once per round')
     parser.add_argument('--warmup', type=int, default=1, help='untimed rounds first')
-    parser.add_argument('--pycache-prefix', type=Path, default=None,
-                        help='let both sides cache bytecode in this directory (a diagnosis, see above)')
+    parser.add_argument(
+        '--pycache-prefix',
+        type=Path,
+        default=None,
+        help='let both sides cache bytecode in this directory (a diagnosis, see above)',
+    )
     args = parser.parse_args()
     if args.pycache_prefix is not None:  # inherited by both sides' processes
         os.environ.pop('PYTHONDONTWRITEBYTECODE', None)
         os.environ['PYTHONPYCACHEPREFIX'] = str(args.pycache_prefix.resolve())
-    caching = 'bytecode cached in ' + os.environ['PYTHONPYCACHEPREFIX'] if args.pycache_prefix else \
-        'PYTHONDONTWRITEBYTECODE=' + os.environ.get('PYTHONDONTWRITEBYTECODE', '(unset)')
+    caching = (
+        'bytecode cached in ' + os.environ['PYTHONPYCACHEPREFIX']
+        if args.pycache_prefix
+        else 'PYTHONDONTWRITEBYTECODE=' + os.environ.get('PYTHONDONTWRITEBYTECODE', '(unset)')
+    )
     print(f'{sys.executable} ({sys.version.split()[0]}), app {APP.relative_to(ROOT)}, {caching}', flush=True)
     samples: dict[str, list[Sample]] = {SERVER: [], IMPORT: []}
     begun = time.perf_counter()
@@ -118,14 +131,18 @@ def main() -> None:
             order = (SERVER, IMPORT) if round_ % 2 else (IMPORT, SERVER)
             taken: dict[str, Sample] = {}
             for side in order:
-                taken[side] = start_server(Path(tmp) / f'server-{round_ + args.warmup}') if side == SERVER \
-                    else bare_import()
+                taken[side] = (
+                    start_server(Path(tmp) / f'server-{round_ + args.warmup}') if side == SERVER else bare_import()
+                )
             server, bare = taken[SERVER], taken[IMPORT]
             label = f'round {round_}' if round_ > 0 else 'warm-up'
-            print(f'{label:8s} ({order[0].split()[1]:6s} first): server ready {server.wall:5.2f} s '
-                  f'(server.json at {server.published:.2f} s), import done {bare.imported:5.2f} s, exited '
-                  f'{bare.wall:5.2f} s; ratio {server.wall / bare.wall:.2f}x; CPU {server.cpu:.2f} against '
-                  f'{bare.cpu:.2f} core-s', flush=True)
+            print(
+                f'{label:8s} ({order[0].split()[1]:6s} first): server ready {server.wall:5.2f} s '
+                f'(server.json at {server.published:.2f} s), import done {bare.imported:5.2f} s, exited '
+                f'{bare.wall:5.2f} s; ratio {server.wall / bare.wall:.2f}x; CPU {server.cpu:.2f} against '
+                f'{bare.cpu:.2f} core-s',
+                flush=True,
+            )
             if round_ > 0:
                 for side in order:
                     samples[side].append(taken[side])
@@ -138,8 +155,12 @@ def report(samples: dict[str, list[Sample]]) -> None:
 
     def med(values: list[float | None]) -> float:
         return median([value for value in values if value is not None]) or float('nan')
-    ready, exited, imported = med([s.wall for s in servers]), med([b.wall for b in imports]), \
-        med([b.imported for b in imports])
+
+    ready, exited, imported = (
+        med([s.wall for s in servers]),
+        med([b.wall for b in imports]),
+        med([b.imported for b in imports]),
+    )
     published = med([s.published for s in servers])
     after = med([s.wall - s.published for s in servers if s.published is not None])
     print()
@@ -147,20 +168,30 @@ def report(samples: dict[str, list[Sample]]) -> None:
     print('|---|---|---|---|---|')
     print(f'| {SERVER} | a page answered 200 | {ready:.2f} | {med([s.cpu for s in servers]):.2f} | {len(servers)} |')
     print(f'| {IMPORT} | process exited | {exited:.2f} | {med([b.cpu for b in imports]):.2f} | {len(imports)} |')
-    print(f'| {IMPORT} | import done, before tear-down | {imported:.2f} | '
-          f'{med([b.cpu_imported for b in imports]):.2f} | {len(imports)} |')
+    print(
+        f'| {IMPORT} | import done, before tear-down | {imported:.2f} | '
+        f'{med([b.cpu_imported for b in imports]):.2f} | {len(imports)} |'
+    )
     print()
     verdict = 'met' if ready / exited <= TARGET else 'NOT met'
-    print(f'server ready / bare import exited: {ready / exited:.2f}x (median of per-round ratios '
-          f'{med([s.wall / b.wall for s, b in zip(servers, imports)]):.2f}x); target <= {TARGET}x: {verdict}')
-    print(f'server ready / bare import done (stricter floor, no tear-down): {ready / imported:.2f}x (per-round '
-          f'{med([s.wall / b.imported for s, b in zip(servers, imports) if b.imported]):.2f}x)')
+    print(
+        f'server ready / bare import exited: {ready / exited:.2f}x (median of per-round ratios '
+        f'{med([s.wall / b.wall for s, b in zip(servers, imports)]):.2f}x); target <= {TARGET}x: {verdict}'
+    )
+    print(
+        f'server ready / bare import done (stricter floor, no tear-down): {ready / imported:.2f}x (per-round '
+        f'{med([s.wall / b.imported for s, b in zip(servers, imports) if b.imported]):.2f}x)'
+    )
     cpu = med([s.cpu for s in servers])
-    print(f'CPU: server by ready / bare import exited {cpu / med([b.cpu for b in imports]):.2f}x, / bare import '
-          f'done {cpu / med([b.cpu_imported for b in imports]):.2f}x')
-    print(f'server, median split: {published:.2f} s spawn to server.json (interpreter, imports, instrumentation: '
-          f'{published - imported:+.2f} s against the bare import), {after:.2f} s server.json'
-          f' to ready (app, ui.run, uvicorn, first page, readiness polls)')
+    print(
+        f'CPU: server by ready / bare import exited {cpu / med([b.cpu for b in imports]):.2f}x, / bare import '
+        f'done {cpu / med([b.cpu_imported for b in imports]):.2f}x'
+    )
+    print(
+        f'server, median split: {published:.2f} s spawn to server.json (interpreter, imports, instrumentation: '
+        f'{published - imported:+.2f} s against the bare import), {after:.2f} s server.json'
+        f' to ready (app, ui.run, uvicorn, first page, readiness polls)'
+    )
 
 
 if __name__ == '__main__':

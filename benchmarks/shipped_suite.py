@@ -10,6 +10,7 @@ being reaped by the tree is charged up to half a second short.
 
     python benchmarks/shipped_suite.py --against /tmp/base-main --rounds 3 [-- extra pytest args]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,10 +45,30 @@ def timed_run(checkout: Path, folder: Path, pytest_args: list[str]) -> tuple[flo
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     before = usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, '-m', 'pytest', '-p', 'nicegui_e2e.plugin', '--pyargs',
-                                'nicegui_e2e.suite', '--nicegui-e2e-app', 'main.py', '-n', '2', '-q',
-                                '-p', 'no:cacheprovider', *pytest_args], cwd=folder, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            '-m',
+            'pytest',
+            '-p',
+            'nicegui_e2e.plugin',
+            '--pyargs',
+            'nicegui_e2e.suite',
+            '--nicegui-e2e-app',
+            'main.py',
+            '-n',
+            '2',
+            '-q',
+            '-p',
+            'no:cacheprovider',
+            *pytest_args,
+        ],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     cpu = 0.0
     while process.poll() is None:
         cpu = max(cpu, tree_seconds(process.pid))
@@ -81,12 +102,16 @@ def main() -> None:
                 cpus[name].append(cpu)
                 print(f'round {round_}: {name}: wall {wall:6.1f} s, CPU {cpu:6.1f} s  ({outcome})', flush=True)
     for name in checkouts:
-        print(f'{name}: median wall {statistics.median(walls[name]):.1f} s, median CPU '
-              f'{statistics.median(cpus[name]):.1f} s over {args.rounds} rounds')
+        print(
+            f'{name}: median wall {statistics.median(walls[name]):.1f} s, median CPU '
+            f'{statistics.median(cpus[name]):.1f} s over {args.rounds} rounds'
+        )
     if args.against:
         other = str(args.against)
-        print(f'this / {other}: wall {statistics.median(walls["this"]) / statistics.median(walls[other]):.2f}x, '
-              f'CPU {statistics.median(cpus["this"]) / statistics.median(cpus[other]):.2f}x')
+        print(
+            f'this / {other}: wall {statistics.median(walls["this"]) / statistics.median(walls[other]):.2f}x, '
+            f'CPU {statistics.median(cpus["this"]) / statistics.median(cpus[other]):.2f}x'
+        )
 
 
 if __name__ == '__main__':

@@ -24,6 +24,7 @@ the page's handshake was acknowledged, i.e. attempts that were really inside the
 
     .venv/bin/python benchmarks/storm_overhead.py --rounds 5 --count 30
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,23 +56,44 @@ GROUPS = ('server', 'Chrome + driver', 'test process')
 
 # the plain Chrome: a copy of the suite's flags (nicegui_e2e.browser.QUIET_FLAGS), compared at start-up
 PLAIN_FLAGS = (
-    '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-default-apps', '--no-first-run',
-    '--disable-crash-reporter', '--disable-breakpad', '--disable-features=Translate,OptimizationHints,MediaRouter',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-default-apps',
+    '--no-first-run',
+    '--disable-crash-reporter',
+    '--disable-breakpad',
+    '--disable-features=Translate,OptimizationHints,MediaRouter',
 )
-BINARIES = ('/usr/lib/chromium/chromium-headless-shell', 'chrome-headless-shell', 'chromium-headless-shell',
-            'google-chrome', 'google-chrome-stable', 'chromium', 'chromium-browser', 'chrome')
+BINARIES = (
+    '/usr/lib/chromium/chromium-headless-shell',
+    'chrome-headless-shell',
+    'chromium-headless-shell',
+    'google-chrome',
+    'google-chrome-stable',
+    'chromium',
+    'chromium-browser',
+    'chrome',
+)
 
 # the hook's state (nicegui_e2e.browser.handshake_hook): `windows` counts sockets that reached the server,
 # `acks` handshakes acknowledged; `left` marks a document the storm has left. LEAVE marks the document and
 # says whether it is left inside the window (socket at the server, handshake not acknowledged)
-LEAVE = 'const s = window.__niceguiE2E; if (!s) return false; s.left = true; ' \
+LEAVE = (
+    'const s = window.__niceguiE2E; if (!s) return false; s.left = true; '
     'return location.protocol !== "about:" && s.windows > 0 && s.acks === 0'
-WINDOW_OPEN = 'const s = window.__niceguiE2E; ' \
-    'return location.protocol === "about:" || !!(s && !s.left && s.windows > 0)'
+)
+WINDOW_OPEN = (
+    'const s = window.__niceguiE2E; return location.protocol === "about:" || !!(s && !s.left && s.windows > 0)'
+)
 CONNECTED = 'return location.pathname === arguments[0] && !!(window.socket && window.socket.connected)'
-PAGE_STATE = 'return {href: location.href, readyState: document.readyState, hook: window.__niceguiE2E || null, ' \
+PAGE_STATE = (
+    'return {href: location.href, readyState: document.readyState, hook: window.__niceguiE2E || null, '
     'socket: window.socket ? window.socket.connected : null}'
+)
 
 
 def median(values: list[float]) -> float:
@@ -81,6 +103,7 @@ def median(values: list[float]) -> float:
 @dataclass
 class Storm:
     """One timed run of one side."""
+
     count: int
     wall: float  # seconds
     cpu: dict[str, float]  # core-seconds per group
@@ -109,8 +132,11 @@ def blank(driver: Any) -> None:
     there: with page load strategy ``none`` a navigation issued while this one is still pending can be
     dropped (seen: the first load of a storm never happened, the tab stayed on about:blank)."""
     driver.get('about:blank')
-    wait_page(driver, 'return location.href === "about:blank" && document.readyState === "complete"',
-              what='about:blank to load')
+    wait_page(
+        driver,
+        'return location.href === "about:blank" && document.readyState === "complete"',
+        what='about:blank to load',
+    )
 
 
 def storm_loop(driver: Any, base_url: str, count: int) -> int:
@@ -119,8 +145,11 @@ def storm_loop(driver: Any, base_url: str, count: int) -> int:
     inside = 0
     for i in range(count):
         if i > 0:
-            wait_page(driver, WINDOW_OPEN,
-                      what=f'the socket of {PAGES[(i - 1) % len(PAGES)]} to reach the server (hook window)')
+            wait_page(
+                driver,
+                WINDOW_OPEN,
+                what=f'the socket of {PAGES[(i - 1) % len(PAGES)]} to reach the server (hook window)',
+            )
         inside += driver.execute_script(LEAVE) is True  # whether this departure is inside the window
         driver.get(base_url + PAGES[i % len(PAGES)])
     wait_page(driver, WINDOW_OPEN, what='the socket of the last page to reach the server (hook window)')
@@ -141,6 +170,7 @@ def measure(server: NiceGUIServer, driver: Any, count: int, loop: Callable[[], i
 
     def cpu() -> dict[str, float]:
         return {**{name: tree_seconds(pid) for name, pid in roots.items()}, 'test process': own_seconds()}
+
     before, machine, started = cpu(), machine_busy_seconds(), time.perf_counter()
     inside = loop()
     wall, machine, after = time.perf_counter() - started, machine_busy_seconds() - machine, cpu()
@@ -153,6 +183,7 @@ def plain_chrome(work_dir: Path) -> Any:
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
+
     binary = next((path for path in map(shutil.which, BINARIES) if path), None)
     driver = shutil.which('chromedriver')
     if not binary or not driver:
@@ -169,8 +200,9 @@ def plain_chrome(work_dir: Path) -> Any:
     options.add_argument('--window-size=1280,900')
     options.page_load_strategy = 'none'
     work_dir.mkdir(parents=True, exist_ok=True)
-    return webdriver.Chrome(options=options, service=Service(executable_path=driver,
-                                                             log_output=str(work_dir / 'chromedriver.log')))
+    return webdriver.Chrome(
+        options=options, service=Service(executable_path=driver, log_output=str(work_dir / 'chromedriver.log'))
+    )
 
 
 def quit_plain(driver: Any, grace: float = 5.0) -> None:
@@ -183,6 +215,7 @@ def quit_plain(driver: Any, grace: float = 5.0) -> None:
 
     def alive() -> list[int]:
         return [pid for pid in family if Path(f'/proc/{pid}').exists() and not _zombie(pid)]
+
     try:
         wait_for(lambda: not alive(), timeout=grace, what='the plain Chrome and its driver to exit')
     except WaitTimeout:
@@ -238,7 +271,7 @@ def main() -> None:
     args = parser.parse_args()
     suite_flags = getattr(suite_browser, 'QUIET_FLAGS', None)
     if suite_flags is not None and tuple(suite_flags) != PLAIN_FLAGS:
-        print(f'note: the suite\'s Chrome flags differ from the plain side\'s copy: {suite_flags}')
+        print(f"note: the suite's Chrome flags differ from the plain side's copy: {suite_flags}")
     runs: dict[str, list[Storm]] = {STORM: [], PLAIN: []}
     seen: dict[str, str] = {}
     begun = time.perf_counter()
@@ -249,29 +282,40 @@ def main() -> None:
                 runs[side].append(run)
                 groups = ', '.join(f'{name} {run.per_navigation(name):.0f}' for name in GROUPS)
                 inside = '' if run.inside is None else f'; left inside the window {run.inside}/{args.count - 1}'
-                print(f'round {round_}: {side:10s} {run.count} navigations in {run.wall:4.1f} s ({run.rate:4.1f}/s), '
-                      f'{run.per_navigation():4.0f} core-ms per navigation ({groups}), machine '
-                      f'{1000 * run.machine / run.count:.0f}{inside}', flush=True)
+                print(
+                    f'round {round_}: {side:10s} {run.count} navigations in {run.wall:4.1f} s ({run.rate:4.1f}/s), '
+                    f'{run.per_navigation():4.0f} core-ms per navigation ({groups}), machine '
+                    f'{1000 * run.machine / run.count:.0f}{inside}',
+                    flush=True,
+                )
     print()
     print('browsers: ' + '; '.join(f'{side}: {name}' for side, name in seen.items()))
-    print(f'| side | rounds | median s per storm | navigations/s | core-ms per navigation | '
-          f'{" | ".join(GROUPS)} | machine-wide |')
+    print(
+        f'| side | rounds | median s per storm | navigations/s | core-ms per navigation | '
+        f'{" | ".join(GROUPS)} | machine-wide |'
+    )
     print('|---|---|---|---|---|---|---|---|---|')
     for side, values in runs.items():
         cells = ' | '.join(f'{median([run.per_navigation(name) for run in values]):.0f}' for name in GROUPS)
-        print(f'| {side} | {len(values)} | {median([run.wall for run in values]):.1f} | '
-              f'{median([run.rate for run in values]):.1f} | {median([run.per_navigation() for run in values]):.0f} | '
-              f'{cells} | {median([1000 * run.machine / run.count for run in values]):.0f} |')
+        print(
+            f'| {side} | {len(values)} | {median([run.wall for run in values]):.1f} | '
+            f'{median([run.rate for run in values]):.1f} | {median([run.per_navigation() for run in values]):.0f} | '
+            f'{cells} | {median([1000 * run.machine / run.count for run in values]):.0f} |'
+        )
     storm, plain = runs[STORM], runs[PLAIN]
     ratio = median([run.per_navigation() for run in storm]) / median([run.per_navigation() for run in plain])
     paired = median([s.per_navigation() / p.per_navigation() for s, p in zip(storm, plain)])
     machine = median([run.machine for run in storm]) / median([run.machine for run in plain])
     print()
-    print(f'storm / plain, core-ms per navigation: {ratio:.2f}x (median of per-round ratios {paired:.2f}x); '
-          f'target <= {TARGET}x: {"met" if ratio <= TARGET else "NOT met"}; machine-wide {machine:.2f}x')
-    print(f'race attempts per browser: {median([run.rate for run in storm]):.1f} navigations/s in the storm '
-          f'(plain loads: {median([run.rate for run in plain]):.1f}/s); departures inside the window: '
-          f'{sum(run.inside or 0 for run in storm)} of {sum(run.count - 1 for run in storm)}')
+    print(
+        f'storm / plain, core-ms per navigation: {ratio:.2f}x (median of per-round ratios {paired:.2f}x); '
+        f'target <= {TARGET}x: {"met" if ratio <= TARGET else "NOT met"}; machine-wide {machine:.2f}x'
+    )
+    print(
+        f'race attempts per browser: {median([run.rate for run in storm]):.1f} navigations/s in the storm '
+        f'(plain loads: {median([run.rate for run in plain]):.1f}/s); departures inside the window: '
+        f'{sum(run.inside or 0 for run in storm)} of {sum(run.count - 1 for run in storm)}'
+    )
     print(f'took {time.perf_counter() - begun:.0f} s')
 
 

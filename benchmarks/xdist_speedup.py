@@ -6,6 +6,7 @@ Rounds alternate ``-n 0`` and ``-n 2`` so both see the same machine noise; media
 the checkout it runs in, because Python puts the working directory first on its path.
     python benchmarks/xdist_speedup.py --rounds 3 [--against /tmp/before] [-- extra pytest args]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def timed_run(checkout: Path, workers: int, pytest_args: list[str]) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, '-m', 'pytest', 'e2e', '-q', '-n', str(workers),
-                           '-p', 'no:cacheprovider', *pytest_args], cwd=checkout,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, '-m', 'pytest', 'e2e', '-q', '-n', str(workers), '-p', 'no:cacheprovider', *pytest_args],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     outcome = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else f'exit {done.returncode}'
     return time.perf_counter() - started, outcome
 
@@ -46,9 +51,11 @@ def main() -> None:
     for name in checkouts:
         serial, parallel = statistics.median(times[name, 0]), statistics.median(times[name, 2])
         ratios = [s / p for s, p in zip(times[name, 0], times[name, 2])]
-        print(f'{name}: median -n 0: {serial:.1f} s, median -n 2: {parallel:.1f} s, '
-              f'speedup {serial / parallel:.2f}x over {args.rounds} rounds '
-              f'(per round {min(ratios):.2f}x to {max(ratios):.2f}x)')
+        print(
+            f'{name}: median -n 0: {serial:.1f} s, median -n 2: {parallel:.1f} s, '
+            f'speedup {serial / parallel:.2f}x over {args.rounds} rounds '
+            f'(per round {min(ratios):.2f}x to {max(ratios):.2f}x)'
+        )
 
 
 if __name__ == '__main__':

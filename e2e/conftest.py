@@ -3,6 +3,7 @@ demo app, held there to the corpus of known bugs of each release, are not collec
 ``test_navigation_storms.py``: there they would judge the same storm without the release's known bugs, and fail
 the matrix's cells of those releases for a bug the family test already shows. ``test_shipped_suite.py`` runs them
 as a team does."""
+
 from __future__ import annotations
 
 import pytest

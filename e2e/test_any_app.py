@@ -3,6 +3,7 @@ parameterised route, their own handlers, no test ids. The suite must storm them 
 
 Each app is written into a temporary folder by the test, so nothing in ``apps/`` helps it along.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -12,7 +13,7 @@ import pytest
 
 pytestmark = pytest.mark.storm
 
-SHOP = '''
+SHOP = """
 from nicegui import app, ui
 
 visits = {'disconnects': 0}
@@ -59,9 +60,9 @@ def on_disconnect() -> None:
 app.on_disconnect(on_disconnect)
 
 ui.run(title='Acme', reconnect_timeout=2.0, storage_secret='not so secret', tailwind=False)
-'''
+"""
 
-SCRIPT = '''
+SCRIPT = """
 from nicegui import ui
 
 ui.label('A page written as a script: no ui.page anywhere')
@@ -69,16 +70,16 @@ ui.link('Again', '/')
 ui.button('Wave', on_click=lambda: ui.notify('hello'))
 
 ui.run(reconnect_timeout=1.0)
-'''
+"""
 
 PACKAGE = {
-    'main.py': '''
+    'main.py': """
         from acme_pages import views  # a package beside the file, imported as a team would
 
         views.register()
-    ''',
+    """,
     'acme_pages/__init__.py': '',
-    'acme_pages/parts.py': '''
+    'acme_pages/parts.py': """
         from nicegui import ui
 
 
@@ -86,8 +87,8 @@ PACKAGE = {
             with ui.row():
                 ui.link('Start', '/start')
                 ui.link('Report', '/report')
-    ''',
-    'acme_pages/views.py': '''
+    """,
+    'acme_pages/views.py': """
         from nicegui import ui
 
         from .parts import menu
@@ -103,13 +104,13 @@ PACKAGE = {
             async def report() -> None:
                 menu()
                 ui.label('report')
-    ''',
+    """,
 }
 
 
 RUN_WITH = {
     'web/__init__.py': '',
-    'web/api.py': '''
+    'web/api.py': """
         from fastapi import FastAPI
         from nicegui import ui
 
@@ -134,7 +135,7 @@ RUN_WITH = {
 
 
         ui.run_with(api, mount_path='/gui', storage_secret='not so secret', reconnect_timeout=30)
-    ''',
+    """,
 }
 
 

@@ -1,4 +1,5 @@
 """The same storm against apps of other shapes: a heavy page, a slow connect handler."""
+
 import pytest
 
 pytestmark = pytest.mark.storm

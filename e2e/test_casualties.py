@@ -3,6 +3,7 @@ nothing of ours is left running. Each test starts its own server and Chrome, so 
 
 The fault is struck from a thread once the server's ledger shows the storm under way (an event, not a timer).
 """
+
 from __future__ import annotations
 
 import os
@@ -39,10 +40,13 @@ def parts(tmp_path: Path, nicegui_e2e_app: Path) -> Iterator[tuple[NiceGUIServer
 
 def strike(server: NiceGUIServer, sig: signal.Signals, pid: Callable[[], int]) -> threading.Thread:
     """Send ``sig`` to ``pid()`` once the storm has taken a few steps."""
+
     def act() -> None:
-        wait_for(lambda: server.diagnostics(since=1 << 30)['event_count'] >= 12, timeout=60,
-                 what='the storm to get going')
+        wait_for(
+            lambda: server.diagnostics(since=1 << 30)['event_count'] >= 12, timeout=60, what='the storm to get going'
+        )
         os.kill(pid(), sig)
+
     thread = threading.Thread(target=act, daemon=True)
     thread.start()
     return thread
@@ -59,15 +63,19 @@ def storm_until_it_dies(server: NiceGUIServer, browser: Browser) -> str:
 def test_the_server_killed_mid_storm(parts: tuple[NiceGUIServer, Browser]) -> None:
     server, browser = parts
     strike(server, signal.SIGKILL, lambda: server.info['pid'])
-    assert re.fullmatch(r'the NiceGUI server \(pid \d+\) was killed by SIGKILL; last log lines: .+',
-                        storm_until_it_dies(server, browser))
+    assert re.fullmatch(
+        r'the NiceGUI server \(pid \d+\) was killed by SIGKILL; last log lines: .+',
+        storm_until_it_dies(server, browser),
+    )
 
 
 def test_the_server_hanging_mid_storm(parts: tuple[NiceGUIServer, Browser]) -> None:
     server, browser = parts
     strike(server, signal.SIGSTOP, lambda: server.info['pid'])
-    assert re.fullmatch(r'the NiceGUI server \(pid \d+\) is stopped \(SIGSTOP\) and answers nothing; .+',
-                        storm_until_it_dies(server, browser))
+    assert re.fullmatch(
+        r'the NiceGUI server \(pid \d+\) is stopped \(SIGSTOP\) and answers nothing; .+',
+        storm_until_it_dies(server, browser),
+    )
 
 
 def test_chrome_killed_mid_storm(parts: tuple[NiceGUIServer, Browser]) -> None:

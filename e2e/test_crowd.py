@@ -1,5 +1,6 @@
 """A crowd: several browsers storm one server at the same time, each with its own seed, judged as one storm,
 with every race hit and every error of the disconnect handler attributed to the browser that caused it."""
+
 import pytest
 
 CROWD = 4

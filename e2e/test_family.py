@@ -7,6 +7,7 @@ be left, and no more of NiceGUI's asyncio tasks than before the storm. On a rele
 for (:mod:`nicegui_e2e.corpus`), the storm must show it, as the detector's negative control on a real release;
 on every other release it must pass. The corpus cells of the matrix run this module alone.
 """
+
 import nicegui
 import pytest
 from packaging.version import Version
@@ -16,16 +17,26 @@ from nicegui_e2e.incident import AllowEntry
 
 pytestmark = pytest.mark.storm
 
-ENTER_ROOM_FAILURES = ('*@socketio.base_manager:basic_enter_room', 'KeyError@socketio.base_manager:eio_sid_from_sid',
-                       'KeyError@bidict._base:__getitem__')
+ENTER_ROOM_FAILURES = (
+    '*@socketio.base_manager:basic_enter_room',
+    'KeyError@socketio.base_manager:eio_sid_from_sid',
+    'KeyError@bidict._base:__getitem__',
+)
 """How python-socketio's releases raise when a socket that already left enters a room."""
-ENTER_ROOM = [AllowEntry(signature, "the handshake of a socket that already left fails in enter_room: "
-                                    "test_fault_injection's finding; this module judges what it leaves behind")
-              for signature in ENTER_ROOM_FAILURES]
-SLOW_PAGE = AllowEntry('TimeoutError@nicegui.page:decorated',
-                       "2.x answers a page slower than its response_timeout with a 500 and logs 'Response not "
-                       "ready' as an ERROR, by design; the slow-page storm is there for 3.x's reload loop (#6126)",
-                       nicegui='<3')
+ENTER_ROOM = [
+    AllowEntry(
+        signature,
+        'the handshake of a socket that already left fails in enter_room: '
+        "test_fault_injection's finding; this module judges what it leaves behind",
+    )
+    for signature in ENTER_ROOM_FAILURES
+]
+SLOW_PAGE = AllowEntry(
+    'TimeoutError@nicegui.page:decorated',
+    "2.x answers a page slower than its response_timeout with a 500 and logs 'Response not "
+    "ready' as an ERROR, by design; the slow-page storm is there for 3.x's reload loop (#6126)",
+    nicegui='<3',
+)
 
 
 @pytest.fixture
@@ -44,8 +55,10 @@ def family_server(factory, *args, **kwargs):
     is #4304's doing, which the navigation storms judge."""
     server = factory(*args, **kwargs)
     if server.info['bug_present']:
-        pytest.skip(f'this server runs the #4304 lookup unguarded ({server.info["fix"]}): what outlives the prune '
-                    'is #4304\'s doing')
+        pytest.skip(
+            f'this server runs the #4304 lookup unguarded ({server.info["fix"]}): what outlives the prune '
+            "is #4304's doing"
+        )
     return server
 
 
@@ -61,8 +74,10 @@ def test_timers_of_pages_left_before_they_connected_end(nicegui_storm, nicegui_s
     """#5595 (3.0.0 to 3.4.1): a timer waits for its page's connection without end, so the timer of a page left
     before it connected outlives the page's client for the life of the server."""
     if Version(nicegui.__version__) < Version('3.0.0'):
-        pytest.skip('before 3.0 a timer gives up waiting for its connection after 60 s (and logs an ERROR then): '
-                    'a bounded wait, which a storm judged right after the prune would take for a leak')
+        pytest.skip(
+            'before 3.0 a timer gives up waiting for its connection after 60 s (and logs an ERROR then): '
+            'a bounded wait, which a storm judged right after the prune would take for a leak'
+        )
     server = family_server(nicegui_server_factory, 'apps/timers.py')
     report = nicegui_storm('get', count=15, server=server, prune=True)
     expect_the_release_bugs(report, request)
@@ -91,8 +106,15 @@ def test_a_page_slower_than_its_response_timeout_settles(nicegui_storm, nicegui_
     already deleted, so it reloads itself without end. Each page is loaded and stayed on as a reader does: it must
     settle. 3.14.0 settles it on a terminal error page that says why (status 500), which this storm expects."""
     server = family_server(nicegui_server_factory, 'apps/slow_build.py')
-    report = nicegui_storm('stay', count=3, server=server, pages=['/slow'], handshake_delay_ms=0, expect_race=False,
-                           expect_error_pages=True)
+    report = nicegui_storm(
+        'stay',
+        count=3,
+        server=server,
+        pages=['/slow'],
+        handshake_delay_ms=0,
+        expect_race=False,
+        expect_error_pages=True,
+    )
     expect_the_release_bugs(report, request)
 
 

@@ -14,6 +14,7 @@ clients for NiceGUI's prune (a storm judged after the prune).
 SIGKILL of the pytest process alone (not its group, which would take Chrome with it) leaves its servers to their
 orphan guard and its Chrome and driver to the watchdog process that the browser starts beside them.
 """
+
 from __future__ import annotations
 
 import json
@@ -79,8 +80,9 @@ RUNS = {  # what each moment interrupts: several tests per worker, so that some 
 @pytest.fixture
 def load() -> Iterator[None]:
     """A process spinning on one core for as long as the test runs (at most ten minutes)."""
-    spin = subprocess.Popen([sys.executable, '-c', 'import time\nend = time.monotonic() + 600\n'
-                             'while time.monotonic() < end: pass'])
+    spin = subprocess.Popen(
+        [sys.executable, '-c', 'import time\nend = time.monotonic() + 600\nwhile time.monotonic() < end: pass']
+    )
     try:
         yield
     finally:
@@ -97,28 +99,54 @@ def ran(output: str) -> tuple[int, int]:
 
 
 @pytest.mark.usefixtures('load')
-@pytest.mark.parametrize('sig, moment, workers, group', [
-    (signal.SIGINT, 'start-up', '2', True),
-    (signal.SIGINT, 'mid-storm', '2', True),
-    (signal.SIGINT, 'mid-prune', '2', True),
-    (signal.SIGINT, 'mid-storm', '2', False),
-    (signal.SIGTERM, 'mid-storm', '2', True),
-    (signal.SIGKILL, 'mid-storm', '0', False),
-], ids=['ctrl-c-start-up', 'ctrl-c-mid-storm', 'ctrl-c-mid-prune', 'kill-int-pytest-mid-storm',
-        'sigterm-group-mid-storm', 'sigkill-pytest-mid-storm'])
-def test_an_interrupted_run_stops_and_leaves_nothing_behind(tmp_path: Path, sig: signal.Signals, moment: str,
-                                                           workers: str, group: bool) -> None:
+@pytest.mark.parametrize(
+    'sig, moment, workers, group',
+    [
+        (signal.SIGINT, 'start-up', '2', True),
+        (signal.SIGINT, 'mid-storm', '2', True),
+        (signal.SIGINT, 'mid-prune', '2', True),
+        (signal.SIGINT, 'mid-storm', '2', False),
+        (signal.SIGTERM, 'mid-storm', '2', True),
+        (signal.SIGKILL, 'mid-storm', '0', False),
+    ],
+    ids=[
+        'ctrl-c-start-up',
+        'ctrl-c-mid-storm',
+        'ctrl-c-mid-prune',
+        'kill-int-pytest-mid-storm',
+        'sigterm-group-mid-storm',
+        'sigkill-pytest-mid-storm',
+    ],
+)
+def test_an_interrupted_run_stops_and_leaves_nothing_behind(
+    tmp_path: Path, sig: signal.Signals, moment: str, workers: str, group: bool
+) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith(('PYTEST_', 'NICEGUI_E2E_'))}
     run = subprocess.Popen(
-        [sys.executable, '-m', 'pytest', *RUNS[moment], '-n', workers, '-p', 'no:cacheprovider',
-         f'--nicegui-e2e-artifacts={tmp_path / "artifacts"}'],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            sys.executable,
+            '-m',
+            'pytest',
+            *RUNS[moment],
+            '-n',
+            workers,
+            '-p',
+            'no:cacheprovider',
+            f'--nicegui-e2e-artifacts={tmp_path / "artifacts"}',
+        ],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     seen: dict[int, psutil.Process] = {}
 
     def reached() -> bool:
         seen.update((p.pid, p) for p in processes.family(run.pid)[1:])
         return MOMENTS[moment](list(seen.values()))
+
     try:
         # every moment needs a server seen running, so a run that started none cannot pass this test
         wait_for(reached, timeout=180, what=f'the run to reach the moment "{moment}"', interval=0.05)
@@ -142,8 +170,11 @@ def test_an_interrupted_run_stops_and_leaves_nothing_behind(tmp_path: Path, sig:
         assert reported < collected, f'{reported} of {collected} tests reported: the run went on\n{text[-3000:]}'
     assert took <= STOP_DEADLINE, f'pytest took {took:.1f} s to stop after {sig.name}: {text[-3000:]}'
     try:
-        wait_for(lambda: not [p for p in seen.values() if alive(p)], timeout=20,
-                 what='every process of the interrupted run to end')
+        wait_for(
+            lambda: not [p for p in seen.values() if alive(p)],
+            timeout=20,
+            what='every process of the interrupted run to end',
+        )
     except TimeoutError:
         left = [(p.pid, ' '.join(p.cmdline())[:80]) for p in seen.values() if alive(p)]
         for process in seen.values():

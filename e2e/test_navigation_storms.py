@@ -5,6 +5,7 @@ repository's demo app (``nicegui_e2e_app`` in ``pyproject.toml``). With the fix 
 design says) each storm must come out clean; with ``--nicegui-e2e-disconnect-fix=off`` on NiceGUI 2.11.0 each
 storm that hits the race fails naming #4304.
 """
+
 from nicegui_e2e.suite import (  # noqa: F401  # collected here, as pytest collects what a module holds
     test_a_crowd_keeps_the_lifecycle_intact,
     test_detector_fires_without_the_fix,

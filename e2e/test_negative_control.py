@@ -1,5 +1,6 @@
 """The detector must fire on the real bug, in every run, or a green suite means nothing (the negative control
 itself is in ``nicegui_e2e.suite``, so that it runs on every app); and ``on`` must not hide a lost guard."""
+
 import os
 from importlib.metadata import version
 
@@ -27,8 +28,9 @@ Client.handle_disconnect = handle_disconnect
 '''
 
 
-def test_on_fails_a_release_that_lost_its_guard(nicegui_storm, nicegui_server_factory, nicegui_e2e_app,
-                                                tmp_path, monkeypatch):
+def test_on_fails_a_release_that_lost_its_guard(
+    nicegui_storm, nicegui_server_factory, nicegui_e2e_app, tmp_path, monkeypatch
+):
     """``on`` applies the suite's guard so the storm can run, and still fails: hiding the regression would
     make a green run on a broken release."""
     if Version(nicegui_version) < Version('2.11.1'):

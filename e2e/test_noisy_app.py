@@ -5,6 +5,7 @@ server writes to files, never to a pipe someone must drain), and the storm must 
 figure, printed, not asserted: the storm's time next to the same storm on the same app before the flood, and the
 test process's peak memory.
 """
+
 from __future__ import annotations
 
 import resource
@@ -19,7 +20,7 @@ from nicegui_e2e.waiting import wait_for
 pytestmark = [pytest.mark.storm, pytest.mark.robustness]  # the suite's own, not a NiceGUI release's
 LINES = 100_000
 
-NOISY = f'''
+NOISY = f"""
 import asyncio
 import logging
 import sys
@@ -62,11 +63,12 @@ def other() -> None:
 
 
 ui.run(reconnect_timeout=1.0)
-'''
+"""
 
 
-def test_a_flood_of_log_lines_is_captured_whole_and_judged(nicegui_storm, nicegui_server_factory, tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_flood_of_log_lines_is_captured_whole_and_judged(
+    nicegui_storm, nicegui_server_factory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     app = tmp_path / 'main.py'
     app.write_text(textwrap.dedent(NOISY))
     server = nicegui_server_factory(app)
@@ -82,6 +84,8 @@ def test_a_flood_of_log_lines_is_captured_whole_and_judged(nicegui_storm, nicegu
     assert raw.count('binary') == LINES // 20_000, 'a binary line was lost'
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with capsys.disabled():
-        print(f'\nnoisy app: quiet storm {quiet.evidence.seconds:.1f} s, storm in the flood '
-              f'{noisy.evidence.seconds:.1f} s ({noisy.evidence.seconds / quiet.evidence.seconds:.2f}x), '
-              f'{LINES} lines captured, test process peak RSS {peak_mb:.0f} MB')
+        print(
+            f'\nnoisy app: quiet storm {quiet.evidence.seconds:.1f} s, storm in the flood '
+            f'{noisy.evidence.seconds:.1f} s ({noisy.evidence.seconds / quiet.evidence.seconds:.2f}x), '
+            f'{LINES} lines captured, test process peak RSS {peak_mb:.0f} MB'
+        )

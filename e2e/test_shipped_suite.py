@@ -5,6 +5,7 @@ Each app is written into a temporary folder by the test and the shipped suite ru
 with a team's defaults (NiceGUI as shipped, judged after NiceGUI's prune): this repository's ini settings do not
 reach it. Once per run, not per release: the whole suite passes only on a release with no known bug.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,17 +21,17 @@ from nicegui_e2e.corpus import known_bugs_of
 
 pytestmark = [pytest.mark.storm, pytest.mark.robustness]
 
-TUTORIAL = '''
+TUTORIAL = """
 from nicegui import ui
 
 ui.button('Click me', on_click=lambda: ui.notify('You clicked me!'))
 ui.link('NiceGUI', 'https://nicegui.io')
 
 ui.run()
-'''
+"""
 """NiceGUI's own first example, in script mode: one page, a button, a link to another site."""
 
-TWO_PAGES = '''
+TWO_PAGES = """
 from nicegui import ui
 
 
@@ -52,26 +53,48 @@ def settings() -> None:
 
 
 ui.run()
-'''
+"""
 """Two pages linked to each other, each with a button of its own and one that makes the server navigate."""
 
-NOTHING_TO_CLICK = '''
+NOTHING_TO_CLICK = """
 from nicegui import ui
 
 ui.label('A page to read')
 
 ui.run()
-'''
+"""
 
 
 def shipped_suite(folder: Path, app: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     """The README's command on ``app``, written to ``folder/main.py``, with few steps per storm."""
     (folder / 'main.py').write_text(textwrap.dedent(app).lstrip(), encoding='utf-8')
     env = {name: value for name, value in os.environ.items() if not name.startswith('NICEGUI_E2E_')}
-    return subprocess.run([sys.executable, '-m', 'pytest', '-p', 'nicegui_e2e.plugin', '--pyargs', 'nicegui_e2e.suite',
-                           '--nicegui-e2e-app', 'main.py', '--nicegui-e2e-storm-count', '10', '-rs', '-q',
-                           '-p', 'no:cacheprovider', *arguments], cwd=folder, env=env, capture_output=True,
-                          text=True, timeout=600, check=False)
+    return subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'pytest',
+            '-p',
+            'nicegui_e2e.plugin',
+            '--pyargs',
+            'nicegui_e2e.suite',
+            '--nicegui-e2e-app',
+            'main.py',
+            '--nicegui-e2e-storm-count',
+            '10',
+            '-rs',
+            '-q',
+            '-p',
+            'no:cacheprovider',
+            *arguments,
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -96,15 +119,18 @@ def test_the_tutorial_shape_runs_what_applies_and_skips_the_rest_in_one_line(tmp
         'the link storm cannot apply to this app: it needs a link inside the app on its first page, and the app '
         'offers none',
         'the server storm needs the element whose click makes the server navigate: name it with '
-        '--nicegui-e2e-server-selector (a CSS selector)'], run.stdout[-3000:]
+        '--nicegui-e2e-server-selector (a CSS selector)',
+    ], run.stdout[-3000:]
     assert outcome(run).startswith('11 passed, 2 skipped in'), run.stdout[-3000:]
 
 
 def test_a_page_with_nothing_to_click_skips_the_early_clicks(tmp_path: Path) -> None:
     run = shipped_suite(tmp_path, NOTHING_TO_CLICK, '-k', 'early-click')
     assert run.returncode == 0, run.stdout[-3000:]
-    assert skipped(run) == ['the early-click storm cannot apply to this app: it needs a clickable element of its '
-                            'own on its first page, and the app offers none'], run.stdout[-3000:]
+    assert skipped(run) == [
+        'the early-click storm cannot apply to this app: it needs a clickable element of its '
+        'own on its first page, and the app offers none'
+    ], run.stdout[-3000:]
 
 
 def test_two_pages_with_buttons_and_links_run_every_kind(tmp_path: Path) -> None:

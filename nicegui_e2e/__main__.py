@@ -8,6 +8,7 @@ none do, 2 where the release cannot be read.
 storms get node ids under the team's own file (``pytest test_lifecycle.py::test_...`` reruns one storm); it
 never overwrites a file.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,14 +34,18 @@ def bugs(release: str | None) -> int:
     """Print the known bugs of ``release`` (default: the installed NiceGUI); the exit code says whether any."""
     release = release or installed_nicegui()
     if release is None:
-        print('nicegui-e2e: NiceGUI is not installed here; name a release, like: python -m nicegui_e2e bugs 3.7.1',
-              file=sys.stderr)
+        print(
+            'nicegui-e2e: NiceGUI is not installed here; name a release, like: python -m nicegui_e2e bugs 3.7.1',
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         found = corpus.known_bugs_of(release)
     except InvalidVersion:
-        print(f'nicegui-e2e: VERSION = {release!r} from the command line: wants a NiceGUI release, like 3.7.1',
-              file=sys.stderr)
+        print(
+            f'nicegui-e2e: VERSION = {release!r} from the command line: wants a NiceGUI release, like 3.7.1',
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     known = f'the {len(corpus.KNOWN) + 1} lifecycle bugs this package knows'  # #4304 is not in KNOWN
     if not found:
@@ -88,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     asked = commands.add_parser('bugs', help='the known bugs of a NiceGUI release and the first release free of them')
     asked.add_argument('version', nargs='?', help='a NiceGUI release, like 3.7.1 (default: the installed one)')
     written = commands.add_parser('init', help="write a test module of the suite's storms into your project")
-    written.add_argument('path', nargs='?', help=f'the file to write, or a folder for {TEST_MODULE} '
-                                                 f'(default: {TEST_MODULE})')
+    written.add_argument(
+        'path', nargs='?', help=f'the file to write, or a folder for {TEST_MODULE} (default: {TEST_MODULE})'
+    )
     arguments = parser.parse_args(argv)
     return bugs(arguments.version) if arguments.command == 'bugs' else init(arguments.path)
 

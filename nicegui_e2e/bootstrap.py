@@ -5,6 +5,7 @@
 bound and the handlers are wrapped before the app's code runs, so the app's ``ui.run()`` starts an
 already-instrumented server on a port nobody else can take in between.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -71,6 +72,7 @@ def _watch_parent(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)
         os._exit(1)
+
     threading.Thread(target=watch, name='nicegui-e2e-orphan-guard', daemon=True).start()
 
 
@@ -93,6 +95,7 @@ def _setup_logging(run_dir: Path) -> None:
 def _keep_handler_after_uvicorn_config(handler: logging.Handler) -> None:
     """uvicorn's ``dictConfig`` replaces the handlers of its loggers; add ours back once it has run."""
     import uvicorn.config
+
     original = uvicorn.config.Config.configure_logging
 
     def configure_logging(self: Any) -> None:
@@ -101,6 +104,7 @@ def _keep_handler_after_uvicorn_config(handler: logging.Handler) -> None:
             logger = logging.getLogger(name)
             if handler not in logger.handlers:
                 logger.addHandler(handler)
+
     uvicorn.config.Config.configure_logging = configure_logging  # type: ignore[method-assign]  # wrapped on purpose
 
 
@@ -118,12 +122,12 @@ def _read_settings() -> BootSettings:
     return settings
 
 
-def _serve_mounted(settings: BootSettings, app_path: Path, sock: socket.socket,
-                   publish: Callable[[str], None]) -> None:
+def _serve_mounted(settings: BootSettings, app_path: Path, sock: socket.socket, publish: Callable[[str], None]) -> None:
     """An app that mounts NiceGUI on its own ASGI app (``ui.run_with``), named ``module:attribute``: import the
     module as its package would be imported, learn where NiceGUI is mounted, and serve the app on our socket."""
     import uvicorn
     from nicegui import ui
+
     mounted = {'prefix': ''}
     original_run_with = ui.run_with
 
@@ -132,6 +136,7 @@ def _serve_mounted(settings: BootSettings, app_path: Path, sock: socket.socket,
         if settings.reconnect_timeout is not None:
             kwargs['reconnect_timeout'] = settings.reconnect_timeout
         return original_run_with(app, *args, **kwargs)
+
     ui.run_with = run_with
     package_depth = settings.module.count('.') + (app_path.name == '__init__.py')
     sys.path.insert(0, str(app_path.resolve().parents[package_depth]))
@@ -170,7 +175,6 @@ def main() -> None:
     sock = _bind(settings.host, settings.port)
     port = sock.getsockname()[1]
 
-
     import nicegui
     from nicegui import core, ui
     from nicegui import nicegui as nicegui_module
@@ -183,16 +187,23 @@ def main() -> None:
     legacy_route = None
     if settings.disconnect_fix == 'bug' and tracks:
         legacy_route = disconnect.dispatch_by_query(core.sio.get_environ, Client.instances)
-    instrument(ledger, client_cls=Client, sio=core.sio, nicegui_module=nicegui_module,
-               handshake_delay=settings.handshake_delay, disconnect_delay=settings.disconnect_delay,
-               tracks_sockets=tracks, disconnect_route=legacy_route)
+    instrument(
+        ledger,
+        client_cls=Client,
+        sio=core.sio,
+        nicegui_module=nicegui_module,
+        handshake_delay=settings.handshake_delay,
+        disconnect_delay=settings.disconnect_delay,
+        tracks_sockets=tracks,
+        disconnect_route=legacy_route,
+    )
 
     endpoint = diagnostics_endpoint(ledger, client_cls=Client, sio=core.sio, core=core)
-    core.app.add_api_route(DIAGNOSTICS_PATH, endpoint,
-                           methods=['GET'], include_in_schema=False)
+    core.app.add_api_route(DIAGNOSTICS_PATH, endpoint, methods=['GET'], include_in_schema=False)
     schedule = count_prunes(ledger, client_cls=Client, app=core.app)
-    core.app.add_api_route(PRUNE_PATH, prune_endpoint(ledger, Client, schedule), methods=['POST'],
-                           include_in_schema=False)
+    core.app.add_api_route(
+        PRUNE_PATH, prune_endpoint(ledger, Client, schedule), methods=['POST'], include_in_schema=False
+    )
 
     started = {'done': False}
     original_server_run = server_module.Server.run
@@ -212,18 +223,35 @@ def main() -> None:
     ui.run = ui_run
 
     def publish(prefix: str = '') -> None:
-        _publish(run_dir, 'server.json', ServerInfo(
-            pid=os.getpid(), host=settings.host, port=port, nicegui=nicegui.__version__,
-            python=sys.version.split()[0], disconnect_fix=settings.disconnect_fix, guard=fix.guard, fix=fix.words,
-            lost_guard=fix.lost_guard, tracks_sockets=tracks, bug_present=disconnect.bug_present(Client),
-            handshake_delay=settings.handshake_delay, prefix=prefix))
-        logging.getLogger('nicegui_e2e').info('NiceGUI %s on %s:%d%s, disconnect fix: %s', nicegui.__version__,
-                                              settings.host, port, prefix, fix.words)
+        _publish(
+            run_dir,
+            'server.json',
+            ServerInfo(
+                pid=os.getpid(),
+                host=settings.host,
+                port=port,
+                nicegui=nicegui.__version__,
+                python=sys.version.split()[0],
+                disconnect_fix=settings.disconnect_fix,
+                guard=fix.guard,
+                fix=fix.words,
+                lost_guard=fix.lost_guard,
+                tracks_sockets=tracks,
+                bug_present=disconnect.bug_present(Client),
+                handshake_delay=settings.handshake_delay,
+                prefix=prefix,
+            ),
+        )
+        logging.getLogger('nicegui_e2e').info(
+            'NiceGUI %s on %s:%d%s, disconnect fix: %s', nicegui.__version__, settings.host, port, prefix, fix.words
+        )
+
     if settings.attribute:
         _serve_mounted(settings, app_path, sock, publish)
         return
     publish()
     _run_script(app_path, ui, started)
+
 
 if __name__ == '__main__':
     main()

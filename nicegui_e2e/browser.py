@@ -16,6 +16,7 @@ one is noted and the next tried, and a failure of all ends in one message that s
 local steps hold driver and browser to one major version, in one line where they differ. A headless run
 prefers Chrome's headless shell where it is installed: the same engine without the desktop browser around it.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,8 +47,10 @@ HEADLESS_SHELLS = ('/usr/lib/chromium/chromium-headless-shell', 'chrome-headless
 (``benchmarks/browser_cost.py``), which is what two xdist workers on two cores are short of. Debian's real
 binary comes first because its ``/usr/bin`` entry is a script that does not ``exec``: the driver would hold
 the script's process instead of the browser's."""
-INSTALL_HINT = 'install Chrome and its driver (Debian/Ubuntu: apt-get install chromium chromium-driver) ' \
-               'or name one with --nicegui-e2e-chromedriver PATH'
+INSTALL_HINT = (
+    'install Chrome and its driver (Debian/Ubuntu: apt-get install chromium chromium-driver) '
+    'or name one with --nicegui-e2e-chromedriver PATH'
+)
 QUIET_FLAGS = (
     '--no-sandbox',  # root in a container has no user namespace to sandbox into
     '--disable-gpu',
@@ -70,6 +73,7 @@ class BrowserError(RuntimeError):
 @dataclass
 class DriverChoice:
     """Which driver and browser binary to use, and how they were found (for the run's header)."""
+
     driver: str | None
     binary: str | None
     source: str
@@ -84,14 +88,14 @@ def major_version(text: str) -> int | None:
 
 def _version_output(executable: str) -> str:
     try:
-        return subprocess.run([executable, '--version'], capture_output=True, text=True, timeout=20,
-                              check=False).stdout
+        return subprocess.run([executable, '--version'], capture_output=True, text=True, timeout=20, check=False).stdout
     except (OSError, subprocess.TimeoutExpired) as error:
         return f'unreadable: {error}'
 
 
-def find_binary(explicit: str | None, which: Callable[[str], str | None] = shutil.which,
-                headed: bool = False) -> str | None:
+def find_binary(
+    explicit: str | None, which: Callable[[str], str | None] = shutil.which, headed: bool = False
+) -> str | None:
     if explicit:
         return explicit
     names = BROWSER_NAMES if headed else HEADLESS_SHELLS + BROWSER_NAMES
@@ -109,21 +113,30 @@ def check_match(driver: str, binary: str, version_of: Callable[[str], str] = _ve
     driver_major = major_version(version_of(driver))
     browser_major = major_version(version_of(binary))
     if driver_major and browser_major and driver_major != browser_major:
-        raise BrowserError(f'chromedriver {driver_major} ({driver}) does not match browser {browser_major} '
-                           f'({binary}): install the driver of the same version')
+        raise BrowserError(
+            f'chromedriver {driver_major} ({driver}) does not match browser {browser_major} '
+            f'({binary}): install the driver of the same version'
+        )
 
 
-def resolve(explicit_driver: str | None = None, explicit_binary: str | None = None, *, headed: bool = False,
-            which: Callable[[str], str | None] = shutil.which,
-            version_of: Callable[[str], str] = _version_output,
-            fallbacks: Iterable[tuple[str, Callable[[], str]]] | None = None) -> DriverChoice:
+def resolve(
+    explicit_driver: str | None = None,
+    explicit_binary: str | None = None,
+    *,
+    headed: bool = False,
+    which: Callable[[str], str | None] = shutil.which,
+    version_of: Callable[[str], str] = _version_output,
+    fallbacks: Iterable[tuple[str, Callable[[], str]]] | None = None,
+) -> DriverChoice:
     """The driver and browser to use, found in the order the module docstring gives (its one place)."""
     binary = find_binary(explicit_binary, which, headed)
     if explicit_binary and not Path(explicit_binary).is_file():
         raise BrowserError(f'browser binary not found: {explicit_binary}')
     if headed and is_headless_shell(binary):
-        raise BrowserError(f'{binary} is the headless shell and cannot show a window: pass the full Chrome '
-                           'as --nicegui-e2e-chrome-binary, or drop --nicegui-e2e-headed')
+        raise BrowserError(
+            f'{binary} is the headless shell and cannot show a window: pass the full Chrome '
+            'as --nicegui-e2e-chrome-binary, or drop --nicegui-e2e-headed'
+        )
     if explicit_driver:
         if not (Path(explicit_driver).is_file() and os.access(explicit_driver, os.X_OK)):
             raise BrowserError(f'chromedriver not found or not executable: {explicit_driver}')
@@ -135,7 +148,7 @@ def resolve(explicit_driver: str | None = None, explicit_binary: str | None = No
         check_match(on_path, binary, version_of)
         return DriverChoice(on_path, binary, 'PATH')
     notes = [f'chromedriver on PATH: {on_path or "none"}', f'browser: {binary or "none"}']
-    for name, fetch in (fallbacks if fallbacks is not None else _network_fallbacks(binary, version_of)):
+    for name, fetch in fallbacks if fallbacks is not None else _network_fallbacks(binary, version_of):
         try:
             return DriverChoice(fetch(), binary, name, notes)
         except Exception as error:
@@ -143,17 +156,19 @@ def resolve(explicit_driver: str | None = None, explicit_binary: str | None = No
     raise BrowserError(f'no usable chromedriver ({"; ".join(notes)}): {INSTALL_HINT}')
 
 
-def _network_fallbacks(binary: str | None,
-                       version_of: Callable[[str], str]) -> list[tuple[str, Callable[[], str]]]:
+def _network_fallbacks(binary: str | None, version_of: Callable[[str], str]) -> list[tuple[str, Callable[[], str]]]:
     def selenium_manager() -> str:
         from selenium.webdriver.common.selenium_manager import SeleniumManager
+
         args = ['--browser', 'chrome'] + (['--browser-path', binary] if binary else [])
         return SeleniumManager().binary_paths(args)['driver_path']
 
     def webdriver_manager() -> str:
         from webdriver_manager.chrome import ChromeDriverManager
+
         kind, version = webdriver_manager_request(binary, version_of)
         return ChromeDriverManager(driver_version=version, chrome_type=kind).install()
+
     return [('Selenium Manager', selenium_manager), ('webdriver-manager', webdriver_manager)]
 
 
@@ -162,6 +177,7 @@ def webdriver_manager_request(binary: str | None, version_of: Callable[[str], st
     full version, so that the driver fits the browser that is installed, not a Google Chrome that may not
     be. Without a browser, or without a version, webdriver-manager looks for itself."""
     from webdriver_manager.core.os_manager import ChromeType
+
     if not binary:
         return ChromeType.GOOGLE, None
     output = version_of(binary)
@@ -181,7 +197,7 @@ def handshake_hook(delay_ms: int, lane: int = 0) -> str:
     ``connect`` (an implicit handshake is turned into an explicit one first), widening the window. ``lane``
     names this browser in a crowd, in each socket's connect query, so the server can attribute what it sees.
     """
-    return '''(() => {
+    return """(() => {
   let delay = %d;
   try {  // the storm asked this page to handshake at once, so that it can be left live
     if (sessionStorage.getItem('%s')) { sessionStorage.removeItem('%s'); delay = 0; }
@@ -224,12 +240,13 @@ def handshake_hook(delay_ms: int, lane: int = 0) -> str:
     get() { return current; },
     set(value) { current = typeof value === 'function' ? wrap(value) : value; },
   });
-})();''' % (int(delay_ms), LIVE_FLAG, LIVE_FLAG, LANE_MARK, int(lane), HELD_MARK)  # noqa: UP031  # %-formatting leaves the JavaScript's braces as they are
+})();""" % (int(delay_ms), LIVE_FLAG, LIVE_FLAG, LANE_MARK, int(lane), HELD_MARK)  # noqa: UP031  # %-formatting leaves the JavaScript's braces as they are
 
 
 @dataclass
 class BrowserOptions:
     """How to start Chrome: here, or on a Selenium Grid where ``remote_url`` names one."""
+
     driver: str | None = None
     binary: str | None = None
     headed: bool = False
@@ -247,6 +264,7 @@ def chrome_options(options: BrowserOptions, binary: str | None, user_data_dir: P
     """Chrome's options; a remote one (no ``user_data_dir``) names no local path: the Grid's node knows its
     own browser, and the user's capabilities may say which."""
     from selenium.webdriver.chrome.options import Options
+
     chrome = Options()
     if binary:
         chrome.binary_location = binary
@@ -281,14 +299,16 @@ def launch(options: BrowserOptions, user_data_dir: Path, log_path: Path) -> WebD
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
+
     choice = resolve(options.driver, options.binary, headed=options.headed)
     user_data_dir.mkdir(parents=True, exist_ok=True)
     service = Service(executable_path=choice.driver, log_output=str(log_path))
     try:
         driver = webdriver.Chrome(options=chrome_options(options, choice.binary, user_data_dir), service=service)
     except WebDriverException as error:
-        raise BrowserError(f'Chrome did not start with {choice.driver} ({choice.source}): {_first_line(error)}') \
-            from None
+        raise BrowserError(
+            f'Chrome did not start with {choice.driver} ({choice.source}): {_first_line(error)}'
+        ) from None
     return driver
 
 
@@ -314,6 +334,7 @@ def launch_remote(options: BrowserOptions) -> WebDriver:
     from selenium.webdriver.remote.client_config import ClientConfig
     from urllib3.exceptions import HTTPError
     from urllib3.exceptions import TimeoutError as RequestTimeout
+
     config = ClientConfig(options.remote_url, timeout=options.remote_timeout)  # type: ignore[arg-type]
     try:
         return webdriver.Remote(options.remote_url, options=chrome_options(options, None, None), client_config=config)
@@ -355,8 +376,11 @@ class Browser:
             self.driver = launch_remote(self.options)
             self._watchdog = watchdog.guard([], [f'{self.options.remote_url}/session/{self.driver.session_id}'])
         else:
-            self.driver = launch(self.options, self.work_dir / f'profile-{self.launches}',
-                                 self.work_dir / f'chromedriver-{self.launches}.log')
+            self.driver = launch(
+                self.options,
+                self.work_dir / f'profile-{self.launches}',
+                self.work_dir / f'chromedriver-{self.launches}.log',
+            )
             self._driver_pid = self.driver.service.process.pid  # type: ignore[attr-defined]
             # Chrome's own process, found now: if the driver dies, Chrome is re-parented and no longer below it
             self._chrome = processes.first_child(self._driver_pid)
@@ -408,11 +432,14 @@ class Browser:
 
     def _remote_trouble(self) -> str:
         from selenium.common.exceptions import WebDriverException
+
         try:
             self.driver.execute_script('return 1')
         except WebDriverException as error:
-            return f'the browser session {self.driver.session_id} on the Grid at {self.options.remote_url} ' \
-                   f'ended: {_first_line(error)}'
+            return (
+                f'the browser session {self.driver.session_id} on the Grid at {self.options.remote_url} '
+                f'ended: {_first_line(error)}'
+            )
         except OSError as error:
             return f'the Grid at {self.options.remote_url} does not answer: {error}'
         return ''
@@ -446,9 +473,13 @@ class Browser:
         self.channel.clean_slate(origins)
         self.driver.get('about:blank')
         # with page load strategy none, a navigation right after this one was seen dropped (1 in 12 sessions)
-        wait_for(lambda: self.driver.execute_script(
-            'return location.href === "about:blank" && document.readyState === "complete"'),
-            timeout=10, what='the blank tab to finish loading')
+        wait_for(
+            lambda: self.driver.execute_script(
+                'return location.href === "about:blank" && document.readyState === "complete"'
+            ),
+            timeout=10,
+            what='the blank tab to finish loading',
+        )
         self.console()
 
     def console(self) -> list[dict[str, Any]]:

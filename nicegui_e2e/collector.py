@@ -4,6 +4,7 @@ that the matrix report and the flake check read, and a failing exit where a reru
 A plugin object of its own, registered by :mod:`nicegui_e2e.plugin`; an xdist worker's records reach the
 controller inside the test reports' user properties, so the controller's collector sees every storm.
 """
+
 from __future__ import annotations
 
 import json
@@ -88,9 +89,14 @@ class StormCollector:
     def _write_run_report(self, path: Path, stale: list[str]) -> None:
         """One JSON file per run: what the matrix report turns into a table, and the flake check counts."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = {'format': RUN_REPORT_FORMAT, 'versions': versions(), 'python': sys.version.split()[0],
-                'seed': self.seed, 'stale_allow_entries': stale,
-                'storms': [json.loads(s.to_json()) for s in self.summaries]}
+        data = {
+            'format': RUN_REPORT_FORMAT,
+            'versions': versions(),
+            'python': sys.version.split()[0],
+            'seed': self.seed,
+            'stale_allow_entries': stale,
+            'storms': [json.loads(s.to_json()) for s in self.summaries],
+        }
         path.write_text(json.dumps(data, indent=1), encoding='utf-8')
 
 
@@ -113,8 +119,14 @@ def _asked_for(s: StormSummary, terminalreporter: Any) -> bool:
 
 
 def _wrapped(text: str, indent: str = INDENT, later: str = '') -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=later or indent + '  ',
-                         break_long_words=False, break_on_hyphens=False)
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=later or indent + '  ',
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _context(s: StormSummary) -> list[str]:
@@ -126,22 +138,36 @@ def blocks(summaries: list[StormSummary]) -> list[str]:
     """Every storm's block; a context line that more than one block has comes first, once, numbered."""
     counts = Counter(line for s in summaries for line in dict.fromkeys(_context(s)))
     shared = {line: n for n, line in enumerate((line for line, count in counts.items() if count > 1), start=1)}
-    lines = [wrapped for line, n in shared.items()
-             for wrapped in _wrapped(f'[{n}] ({_storms(counts[line])}) {line}', '', ' ' * (len(str(n)) + 3))]
+    lines = [
+        wrapped
+        for line, n in shared.items()
+        for wrapped in _wrapped(f'[{n}] ({_storms(counts[line])}) {line}', '', ' ' * (len(str(n)) + 3))
+    ]
     for s in summaries:
         release, *notes = _context(s)
         refs = ' '.join(f'[{shared[line]}]' for line in dict.fromkeys([release, *notes]) if line in shared)
         lines.append(f'{s.outcome.upper():7} {s.nodeid}  [{s.verdict}]{"  " + refs if refs else ""}')
-        figures = [s.line, *(f'{count:4d} x {signature}{"  (allowed)" if allowed else ""}'
-                             for signature, (count, allowed) in sorted(s.signatures.items()))]
-        words = [*(f'failed: {failure}' for failure in s.failures), *(f'known bug shown: {shown}' for shown in s.shown),
-                 *(f'accepted: {accepted}' for accepted in s.accepted),
-                 *(f'beside the control: {beside}' for beside in s.beside),
-                 *(note for note in notes if note not in shared)]
+        figures = [
+            s.line,
+            *(
+                f'{count:4d} x {signature}{"  (allowed)" if allowed else ""}'
+                for signature, (count, allowed) in sorted(s.signatures.items())
+            ),
+        ]
+        words = [
+            *(f'failed: {failure}' for failure in s.failures),
+            *(f'known bug shown: {shown}' for shown in s.shown),
+            *(f'accepted: {accepted}' for accepted in s.accepted),
+            *(f'beside the control: {beside}' for beside in s.beside),
+            *(note for note in notes if note not in shared),
+        ]
         if s.reruns:
             words.append(f'failed in {s.reruns} earlier attempt(s): a race that shows once is a bug, the run fails')
-        lines += [*([] if release in shared else _wrapped(release)), *(INDENT + line for line in figures),
-                  *(wrapped for line in words for wrapped in _wrapped(line))]
+        lines += [
+            *([] if release in shared else _wrapped(release)),
+            *(INDENT + line for line in figures),
+            *(wrapped for line in words for wrapped in _wrapped(line)),
+        ]
     return lines
 
 
@@ -153,20 +179,33 @@ def totals(summaries: list[StormSummary], stale: list[str]) -> list[str]:
     verdicts = Counter(s.verdict for s in [*wrong, *(s for s in summaries if not _unexpected(s))])  # wrong first
     hit = sum(1 for s in summaries if s.race_hits)
     how = f'{len(wrong)} not as expected' if wrong else 'all as expected'
-    lines = [_fitting(f'nicegui-e2e: {_storms(len(summaries))}, race hit in {hit}, {how}: ',
-                      [f'{count} {verdict}' for verdict, count in verdicts.items()])]
+    lines = [
+        _fitting(
+            f'nicegui-e2e: {_storms(len(summaries))}, race hit in {hit}, {how}: ',
+            [f'{count} {verdict}' for verdict, count in verdicts.items()],
+        )
+    ]
     allowed: Counter[str] = Counter()
     for s in summaries:
         allowed.update({signature: count for signature, (count, passed) in s.signatures.items() if passed})
     if allowed:
-        lines.append(_fitting('nicegui-e2e: allowed by the allow-list: ',
-                              [f'{count} x {signature}' for signature, count in allowed.most_common()]))
+        lines.append(
+            _fitting(
+                'nicegui-e2e: allowed by the allow-list: ',
+                [f'{count} x {signature}' for signature, count in allowed.most_common()],
+            )
+        )
     if stale:
         lines.append(_fitting('nicegui-e2e: entries of your allow-list that matched nothing in this run: ', stale))
     absent = {bug: s.nicegui for s in summaries for bug in s.stale_bugs}
     if absent:
-        lines.append(_fitting(f'nicegui-e2e: known bugs your allow-list accepts that NiceGUI '
-                              f'{", ".join(sorted(set(absent.values())))} does not have: ', sorted(absent)))
+        lines.append(
+            _fitting(
+                f'nicegui-e2e: known bugs your allow-list accepts that NiceGUI '
+                f'{", ".join(sorted(set(absent.values())))} does not have: ',
+                sorted(absent),
+            )
+        )
     return lines
 
 

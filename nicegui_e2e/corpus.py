@@ -10,6 +10,7 @@ outcomes of every cell beside the bug.
 Release ranges were read from NiceGUI's tags and confirmed by running the storm on both sides of the fix
 (the README's corpus table says which cells ran).
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
@@ -55,45 +56,107 @@ class KnownBug:
 
 
 KNOWN: tuple[KnownBug, ...] = (
-    KnownBug('#4500', 'each load of an async page that does not wait for its connection leaves a task waiting for '
-                      'it that nothing holds: garbage-collected while pending, asyncio logs an ERROR', '2.13.0',
-             '2.13.0', '2.14.0', (Code.PENDING_TASK_DESTROYED,), 'test_async_pages_leave_no_task_behind'),
-    KnownBug('#4753', "a page sends its events before its handshake is done and NiceGUI drops them: a click made "
-                      'as soon as a page shows does nothing', '2.0.0', '2.17.0', '2.18.0',
-             (Code.DROPPED_EVENTS,),
-             'test_clicks_during_the_handshake_reach_their_handlers', everywhere=True, storm='early-click'),
-    KnownBug('#5803', 'each load of an async page that does not wait for its connection leaves a task waiting '
-                      'for it for ever', '2.14.0', '3.7.1', '3.8.0', (Code.WAITS_AFTER_PRUNE,),
-             'test_async_pages_leave_no_task_behind'),
-    KnownBug('#5595', 'a timer waits for its page\'s connection without end: the timer of a page left before it '
-                      'connected outlives the pruned client for the life of the server', '3.0.0', '3.4.1', '3.5.0',
-             (Code.TIMERS_AFTER_PRUNE,), 'test_timers_of_pages_left_before_they_connected_end'),
-    KnownBug('late handshake', 'a handshake processed after its socket left fails in enter_room after giving the '
-                               "client a tab id: the client looks connected, so NiceGUI's prune skips it and nothing "
-                               'deletes it, and its outbox and a waiting task run on',
-             '2.11.0', '3.17.1', '3.18.0', (Code.CONNECTED_AFTER_PRUNE,),
-             'test_a_late_handshake_leaves_no_client_behind', follows=(Code.WAITS_AFTER_PRUNE, Code.TASKS_AFTER_PRUNE)),
-    KnownBug('#4253', 'a page whose connection drops comes back on a new socket, and the old socket\'s late '
-                      'disconnect then deletes the client it came back to: the page stays on screen, dead',
-             '2.0.0', '2.10.1', '2.11.0', (Code.DELETED_LIVE,), 'test_a_page_keeps_working_after_its_connection_drops',
-             follows=(Code.LOST_RECONNECT, Code.MISSED_STEPS)),
-    KnownBug('stale disconnect',
-             "a page's old socket, reaped by the server after the page came back on a new one, takes the client's "
-             "tab id with it: NiceGUI then drops the page's events and stops sending to it, and the page stays "
-             'frozen until reloaded by hand (upstream PR #6237; 3.0 to 3.11 may instead reload the page silently on '
-             'its reconnect, upstream #6018, which the same storm shows)',
-             '2.24.0', '3.16.0', '3.17.0', (Code.LOST_RECONNECT,),
-             'test_a_page_keeps_working_after_its_connection_drops', follows=(Code.MISSED_STEPS, Code.SELF_RELOAD)),
-    KnownBug('#6126', 'an async page that takes longer to build than its response_timeout is answered with the page '
-                      'of a client already deleted: its handshake fails and it reloads itself for as long as the user '
-                      'waits', '3.0.0', '3.13.0', '3.14.0', (Code.SELF_RELOAD,),
-             'test_a_page_slower_than_its_response_timeout_settles', follows=(Code.MISSED_STEPS, Code.DEAD_PAGE)),
+    KnownBug(
+        '#4500',
+        'each load of an async page that does not wait for its connection leaves a task waiting for '
+        'it that nothing holds: garbage-collected while pending, asyncio logs an ERROR',
+        '2.13.0',
+        '2.13.0',
+        '2.14.0',
+        (Code.PENDING_TASK_DESTROYED,),
+        'test_async_pages_leave_no_task_behind',
+    ),
+    KnownBug(
+        '#4753',
+        'a page sends its events before its handshake is done and NiceGUI drops them: a click made '
+        'as soon as a page shows does nothing',
+        '2.0.0',
+        '2.17.0',
+        '2.18.0',
+        (Code.DROPPED_EVENTS,),
+        'test_clicks_during_the_handshake_reach_their_handlers',
+        everywhere=True,
+        storm='early-click',
+    ),
+    KnownBug(
+        '#5803',
+        'each load of an async page that does not wait for its connection leaves a task waiting for it for ever',
+        '2.14.0',
+        '3.7.1',
+        '3.8.0',
+        (Code.WAITS_AFTER_PRUNE,),
+        'test_async_pages_leave_no_task_behind',
+    ),
+    KnownBug(
+        '#5595',
+        "a timer waits for its page's connection without end: the timer of a page left before it "
+        'connected outlives the pruned client for the life of the server',
+        '3.0.0',
+        '3.4.1',
+        '3.5.0',
+        (Code.TIMERS_AFTER_PRUNE,),
+        'test_timers_of_pages_left_before_they_connected_end',
+    ),
+    KnownBug(
+        'late handshake',
+        'a handshake processed after its socket left fails in enter_room after giving the '
+        "client a tab id: the client looks connected, so NiceGUI's prune skips it and nothing "
+        'deletes it, and its outbox and a waiting task run on',
+        '2.11.0',
+        '3.17.1',
+        '3.18.0',
+        (Code.CONNECTED_AFTER_PRUNE,),
+        'test_a_late_handshake_leaves_no_client_behind',
+        follows=(Code.WAITS_AFTER_PRUNE, Code.TASKS_AFTER_PRUNE),
+    ),
+    KnownBug(
+        '#4253',
+        "a page whose connection drops comes back on a new socket, and the old socket's late "
+        'disconnect then deletes the client it came back to: the page stays on screen, dead',
+        '2.0.0',
+        '2.10.1',
+        '2.11.0',
+        (Code.DELETED_LIVE,),
+        'test_a_page_keeps_working_after_its_connection_drops',
+        follows=(Code.LOST_RECONNECT, Code.MISSED_STEPS),
+    ),
+    KnownBug(
+        'stale disconnect',
+        "a page's old socket, reaped by the server after the page came back on a new one, takes the client's "
+        "tab id with it: NiceGUI then drops the page's events and stops sending to it, and the page stays "
+        'frozen until reloaded by hand (upstream PR #6237; 3.0 to 3.11 may instead reload the page silently on '
+        'its reconnect, upstream #6018, which the same storm shows)',
+        '2.24.0',
+        '3.16.0',
+        '3.17.0',
+        (Code.LOST_RECONNECT,),
+        'test_a_page_keeps_working_after_its_connection_drops',
+        follows=(Code.MISSED_STEPS, Code.SELF_RELOAD),
+    ),
+    KnownBug(
+        '#6126',
+        'an async page that takes longer to build than its response_timeout is answered with the page '
+        'of a client already deleted: its handshake fails and it reloads itself for as long as the user '
+        'waits',
+        '3.0.0',
+        '3.13.0',
+        '3.14.0',
+        (Code.SELF_RELOAD,),
+        'test_a_page_slower_than_its_response_timeout_settles',
+        follows=(Code.MISSED_STEPS, Code.DEAD_PAGE),
+    ),
 )
 """#4304 is not here: the fix modes hold it to its releases (see the README's "Fix modes")."""
 
-ISSUE_4304 = KnownBug('#4304', "a socket that leaves before its handshake is processed makes NiceGUI's "
-                               'handle_disconnect raise KeyError', '2.11.0', '2.11.0', str(UPSTREAM_GUARD_SINCE),
-                      (Code.ISSUE_4304,), 'test_detector_fires_without_the_fix')
+ISSUE_4304 = KnownBug(
+    '#4304',
+    "a socket that leaves before its handshake is processed makes NiceGUI's handle_disconnect raise KeyError",
+    '2.11.0',
+    '2.11.0',
+    str(UPSTREAM_GUARD_SINCE),
+    (Code.ISSUE_4304,),
+    'test_detector_fires_without_the_fix',
+)
 """#4304 as the other known bugs are told, for what a team asks of its release (:func:`known_bugs_of`) and
 accepts of it (:func:`accepted_of`); its storms are judged by the fix modes, not through :data:`KNOWN`. The
 release before 2.11.0 kept no per-socket mapping, so the bug could not exist there."""
@@ -128,14 +191,22 @@ def named(findings: Sequence[Finding], version: str) -> list[Finding]:
     def which(finding: Finding) -> KnownBug | None:
         if not any(bug.shown_by(finding) for bug in bugs):
             return None
-        return next((bug for bug in showing if finding.code in bug.follows),
-                    next(bug for bug in bugs if bug.shown_by(finding)))
+        return next(
+            (bug for bug in showing if finding.code in bug.follows), next(bug for bug in bugs if bug.shown_by(finding))
+        )
+
     out = []
     for finding in findings:
         bug = which(finding)
-        out.append(finding if bug is None else replace(
-            finding, text=f'known bug {bug.key} of NiceGUI {version}, fixed in {bug.first_fixed}: {finding.text}',
-            bug=bug.key))
+        out.append(
+            finding
+            if bug is None
+            else replace(
+                finding,
+                text=f'known bug {bug.key} of NiceGUI {version}, fixed in {bug.first_fixed}: {finding.text}',
+                bug=bug.key,
+            )
+        )
     return out
 
 
@@ -167,6 +238,5 @@ def first_release_free(version: str) -> str | None:
     (2.10.1's are fixed by 2.18.0, which has #5803), so each fix is a candidate until one is free of every bug."""
     if not known_bugs_of(version):
         return None
-    candidates = sorted({Version(bug.first_fixed) for bug in EVERY
-                         if Version(bug.first_fixed) > Version(version)})
+    candidates = sorted({Version(bug.first_fixed) for bug in EVERY if Version(bug.first_fixed) > Version(version)})
     return next(str(candidate) for candidate in candidates if not known_bugs_of(str(candidate)))

@@ -8,6 +8,7 @@ not Chrome-only and on cloud grids that forward no vendor commands. Both were me
 The channel is chosen once per browser session, from the ``devtools`` setting and what the session offers.
 Selenium is imported only inside the functions that need it: loading the plugin must stay cheap.
 """
+
 from __future__ import annotations
 
 import threading
@@ -41,6 +42,7 @@ def preference(text: str) -> Preference:
 
 class Channel(Protocol):
     """What :class:`nicegui_e2e.browser.Browser` needs from a channel."""
+
     name: str
 
     def add_hook(self, source: str) -> str:
@@ -68,6 +70,7 @@ def selenium_lacks_bidi() -> str:
     import selenium
     from selenium.webdriver.common.bidi.script import Script
     from selenium.webdriver.remote.webdriver import WebDriver
+
     if hasattr(WebDriver, 'browser') and hasattr(WebDriver, 'browsing_context') and hasattr(Script, 'pin'):
         return ''
     return f'Selenium {selenium.__version__} has no WebDriver BiDi preload scripts and user contexts'
@@ -88,12 +91,16 @@ def open_channel(driver: WebDriver, choice: Preference, remote: bool) -> Channel
             return Bidi(driver)
         except Exception as error:  # the websocket's errors have no common base
             problem = one_line(error)
-        raise ChannelError(f'the session offers WebDriver BiDi at {driver.capabilities["webSocketUrl"]}, which '
-                           f'does not answer ({problem}): a Grid must advertise an address this machine reaches '
-                           '(its --grid-url or --external-url), or use devtools cdp')
+        raise ChannelError(
+            f'the session offers WebDriver BiDi at {driver.capabilities["webSocketUrl"]}, which '
+            f'does not answer ({problem}): a Grid must advertise an address this machine reaches '
+            '(its --grid-url or --external-url), or use devtools cdp'
+        )
     if choice == 'bidi':
-        raise ChannelError('devtools = bidi, but the browser session offers no WebDriver BiDi (its capabilities '
-                           'carry no webSocketUrl): use devtools auto or cdp')
+        raise ChannelError(
+            'devtools = bidi, but the browser session offers no WebDriver BiDi (its capabilities '
+            'carry no webSocketUrl): use devtools auto or cdp'
+        )
     return Cdp(driver, remote)
 
 
@@ -108,6 +115,7 @@ def _close_other_tabs(driver: WebDriver) -> None:
 class Cdp:
     """Chrome's own protocol: hooks are per tab, site data is cleared by origin, the console is chromedriver's
     log (``goog:loggingPrefs``)."""
+
     name = 'cdp'
 
     def __init__(self, driver: WebDriver, remote: bool) -> None:
@@ -130,6 +138,7 @@ class Cdp:
         """Chrome may forget a script's identifier when a navigation swaps the tab's renderer (seen after
         history storms: "Script not found"); the hook added next redefines ``window.io`` last, so it wins."""
         from selenium.common.exceptions import WebDriverException
+
         try:
             self._send('Page.removeScriptToEvaluateOnNewDocument', {'identifier': identifier})
         except WebDriverException as error:
@@ -156,6 +165,7 @@ class Bidi:
     """WebDriver BiDi: preload scripts cover every tab, a storm starts in a new user context (Chrome's
     incognito-like profile: no cookie, storage or cache of another storm), and console entries arrive as
     events, collected here as they come."""
+
     name = 'bidi'
 
     def __init__(self, driver: WebDriver) -> None:
@@ -169,8 +179,14 @@ class Bidi:
     def _collect(self, entry: Any, source: str) -> None:
         level = BIDI_LEVELS.get(str(getattr(entry, 'level', '')).lower(), str(getattr(entry, 'level', '')).upper())
         with self._lock:  # events arrive on Selenium's websocket thread
-            self._entries.append({'level': level, 'message': str(getattr(entry, 'text', '')), 'source': source,
-                                  'timestamp': getattr(entry, 'timestamp', None)})
+            self._entries.append(
+                {
+                    'level': level,
+                    'message': str(getattr(entry, 'text', '')),
+                    'source': source,
+                    'timestamp': getattr(entry, 'timestamp', None),
+                }
+            )
 
     def add_hook(self, source: str) -> str:
         return str(self.driver.script.pin(f'() => {{ {source} }}'))

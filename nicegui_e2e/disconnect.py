@@ -7,6 +7,7 @@ NiceGUI 2.11.0 looked a disconnecting socket up in ``Client._socket_to_document_
 the socket ever got there; a socket that disconnects before its ``handshake`` is processed is not there, and
 ``handle_disconnect`` raised ``KeyError`` (upstream issue #4304). 2.11.1 returns early instead.
 """
+
 from __future__ import annotations
 
 import functools
@@ -81,6 +82,7 @@ def bug_present(client_cls: Any) -> bool:
 @dataclass(frozen=True)
 class Fix:
     """What :func:`install` found and did."""
+
     guard: Guard
     words: str  # for the header and the summary
     lost_guard: bool = False  # this NiceGUI should carry the upstream guard and does not
@@ -116,8 +118,10 @@ def install(client_cls: Any, mode: Mode, nicegui_version: str) -> Fix:
     client_cls.handle_disconnect = _guarded(client_cls.handle_disconnect)
     if lost:
         return Fix('applied', f'guard applied by the suite, but {lost_words}', lost)
-    return Fix('applied', f'guard applied by the suite: NiceGUI {nicegui_version} predates the upstream guard '
-                          f'({UPSTREAM_GUARD_SINCE})')
+    return Fix(
+        'applied',
+        f'guard applied by the suite: NiceGUI {nicegui_version} predates the upstream guard ({UPSTREAM_GUARD_SINCE})',
+    )
 
 
 def _guarded(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -126,6 +130,7 @@ def _guarded(original: Callable[..., Any]) -> Callable[..., Any]:
         if socket_id not in self._socket_to_document_id:
             return None
         return original(self, socket_id)
+
     return handle_disconnect
 
 
@@ -135,21 +140,25 @@ def _unguarded(original: Callable[..., Any]) -> Callable[..., Any]:
         # the lookup NiceGUI 2.11.0 made: a socket that never finished its handshake is not in the mapping
         self._socket_to_document_id[socket_id]
         return original(self, socket_id)
+
     return handle_disconnect
 
 
-def dispatch_by_query(get_environ: Callable[[str], Mapping[str, Any]],
-                      instances: Mapping[str, Any]) -> Callable[..., None]:
+def dispatch_by_query(
+    get_environ: Callable[[str], Mapping[str, Any]], instances: Mapping[str, Any]
+) -> Callable[..., None]:
     """A disconnect event handler that finds the client by the socket's ``client_id`` query, as 2.11.0 did.
 
     Newer NiceGUI only reaches ``handle_disconnect`` for sockets that joined the client's room during the
     handshake, which hides the bug even when the handler is unguarded; the negative control needs this
     older route back to show the detector firing on every version.
     """
+
     def on_disconnect(sid: str, *_: Any) -> None:
         client = instances.get(client_id_of(get_environ(sid)) or '')
         if client is not None:
             client.handle_disconnect(sid)
+
     return on_disconnect
 
 

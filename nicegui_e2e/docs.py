@@ -4,6 +4,7 @@
 ``python -m nicegui_e2e.docs`` (from the repository's root, or ``--out DIR``) writes both; ``tests/test_docs.py``
 fails while a page in ``docs/`` differs from what this module writes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,7 @@ GENERATED = '<!-- written by `python -m nicegui_e2e.docs` from {source}: edit th
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     def line(cells: Sequence[str]) -> str:
         return '| ' + ' | '.join(cell.replace('|', '\\|') for cell in cells) + ' |'
+
     return [line(header), line(['---'] * len(header)), *map(line, rows)]
 
 
@@ -32,9 +34,19 @@ def settings_page() -> str:
         'the run with one line that names the setting, the value and where it came from. The header of a run '
         'lists every setting not at its default, with its source.',
         '',
-        *_table(('name', 'flag', 'environment variable', 'default', 'meaning'),
-                ((f'`{spec.name}`', f'`{settings.flag(spec.name)}`', f'`{settings.env(spec.name)}`',
-                  f'`{spec.default}`' if spec.default else 'not set', spec.help) for spec in settings.SPECS)),
+        *_table(
+            ('name', 'flag', 'environment variable', 'default', 'meaning'),
+            (
+                (
+                    f'`{spec.name}`',
+                    f'`{settings.flag(spec.name)}`',
+                    f'`{settings.env(spec.name)}`',
+                    f'`{spec.default}`' if spec.default else 'not set',
+                    spec.help,
+                )
+                for spec in settings.SPECS
+            ),
+        ),
     ]
     return '\n'.join(lines) + '\n'
 
@@ -49,8 +61,10 @@ def known_bugs_page() -> str:
         'storm must show the bug ("bug detected"); on every other release it must pass. #4304 is held to its '
         'releases by the fix modes, not by this table.',
         '',
-        *_table(('bug', 'what goes wrong', 'affected releases', 'fixed in', 'caught by'),
-                ((bug.key, bug.what, bug.releases, bug.first_fixed, f'`{bug.test}`') for bug in corpus.KNOWN)),
+        *_table(
+            ('bug', 'what goes wrong', 'affected releases', 'fixed in', 'caught by'),
+            ((bug.key, bug.what, bug.releases, bug.first_fixed, f'`{bug.test}`') for bug in corpus.KNOWN),
+        ),
     ]
     return '\n'.join(lines) + '\n'
 

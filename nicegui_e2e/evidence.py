@@ -4,6 +4,7 @@
 and records); :func:`gather` turns that into the :class:`~nicegui_e2e.verdict.Evidence` that
 :func:`~nicegui_e2e.verdict.judge_storm` reads. Nothing here starts, asks or waits for a browser or a server.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -31,6 +32,7 @@ SELF_RELOAD = re.compile(r'reloading because (.+?)(?: for clientId \S*)?"?$')
 @dataclass(frozen=True)
 class Collected:
     """What one storm left, as read from its browsers and its server once it settled."""
+
     result: StormResult
     cadence: str
     events: Sequence[Event]  # the server's, since the storm began
@@ -47,12 +49,21 @@ class Collected:
     def console(self) -> list[dict[str, Any]]:
         """Every browser's console as one, each entry named by its browser where there are several."""
         several = len(self.consoles) > 1
-        return [dict(entry, browser=n + 1) if several else dict(entry)
-                for n, entries in enumerate(self.consoles) for entry in entries]
+        return [
+            dict(entry, browser=n + 1) if several else dict(entry)
+            for n, entries in enumerate(self.consoles)
+            for entry in entries
+        ]
 
 
-def gather(collected: Collected, *, expect_race: bool, allowlist: Sequence[incident.AllowEntry] = (),
-           versions: Mapping[str, str] | None = None, expect_error_pages: bool = False) -> Evidence:
+def gather(
+    collected: Collected,
+    *,
+    expect_race: bool,
+    allowlist: Sequence[incident.AllowEntry] = (),
+    versions: Mapping[str, str] | None = None,
+    expect_error_pages: bool = False,
+) -> Evidence:
     """The evidence of the storm ``collected``: its incidents judged against ``allowlist`` and ``versions``, its
     console read for what a storm does not do on purpose (error pages too, unless ``expect_error_pages``)."""
     result, events, snapshot = collected.result, collected.events, collected.snapshot
@@ -65,36 +76,62 @@ def gather(collected: Collected, *, expect_race: bool, allowlist: Sequence[incid
     stale = lingering(snapshot, result.started)
     during = [event for event in events if event['t'] <= result.ended]
     paths: Counter[str] = Counter(event.get('handshake', 'explicit') for event in during if event['kind'] == 'connect')
-    errors: Counter[str] = Counter(f'{event.get("path")} answered {event["status"]}' for event in during
-                                   if event['kind'] == 'response' and event.get('status', 200) >= 400)
+    errors: Counter[str] = Counter(
+        f'{event.get("path")} answered {event["status"]}'
+        for event in during
+        if event['kind'] == 'response' and event.get('status', 200) >= 400
+    )
     several = len(collected.checks) > 1
-    failed_checks = [f'browser {n + 1}: {problem}' if several else problem
-                     for n, (works, problem) in enumerate(collected.checks) if not works]
+    failed_checks = [
+        f'browser {n + 1}: {problem}' if several else problem
+        for n, (works, problem) in enumerate(collected.checks)
+        if not works
+    ]
     return Evidence(
-        scenario=result.scenario, cadence=collected.cadence, navigations=len(result.navigations),
-        departures=result.departures, live_departures=result.live_departures, missed=result.missed, lost=result.lost,
+        scenario=result.scenario,
+        cadence=collected.cadence,
+        navigations=len(result.navigations),
+        departures=result.departures,
+        live_departures=result.live_departures,
+        missed=result.missed,
+        lost=result.lost,
         error_pages=dict(errors),
-        seconds=result.seconds, race_hits=None if before is None else snapshot['race_hits'] - before,
-        expect_race=expect_race, keyerrors_raw=sum(i.is_4304 for i in raw_incidents),
+        seconds=result.seconds,
+        race_hits=None if before is None else snapshot['race_hits'] - before,
+        expect_race=expect_race,
+        keyerrors_raw=sum(i.is_4304 for i in raw_incidents),
         judged=incident.judge(incidents, allowlist, versions or {}),
-        leaked_clients=len(stale), dead_mappings=snapshot['dead_mappings'],
-        unconnected=sum(1 for c in snapshot['clients'] if not c['shared'] and not c['handshook']
-                        and (c['created'] or 0) >= result.started),
-        page_works=not failed_checks, page_problem='; '.join(failed_checks), console_severe=unexpected,
+        leaked_clients=len(stale),
+        dead_mappings=snapshot['dead_mappings'],
+        unconnected=sum(
+            1
+            for c in snapshot['clients']
+            if not c['shared'] and not c['handshook'] and (c['created'] or 0) >= result.started
+        ),
+        page_works=not failed_checks,
+        page_problem='; '.join(failed_checks),
+        console_severe=unexpected,
         handshake_paths=dict(paths),
-        lost_guard=collected.lost_guard, reconnect_timeout=snapshot.get('reconnect_timeout'),
+        lost_guard=collected.lost_guard,
+        reconnect_timeout=snapshot.get('reconnect_timeout'),
         lanes=attribute(result, events, [c['id'] for c in stale], collected.consoles, collected.checks)
-        if several else [],
-        pruned=collected.pruned, dropped_events=sum(1 for event in events if event['kind'] == 'event_dropped'),
+        if several
+        else [],
+        pruned=collected.pruned,
+        dropped_events=sum(1 for event in events if event['kind'] == 'event_dropped'),
         self_reloads=dict(Counter(why for why in map(self_reload, console) if why)),
         deleted_live=sum(1 for event in events if event['kind'] == 'deleted' and event.get('live')),
-        error_pages_expected=expect_error_pages)
+        error_pages_expected=expect_error_pages,
+    )
 
 
 def lingering(snapshot: Diagnostics, since: float) -> list[ClientState]:
     """Clients from this storm that handshook, have no live socket, and are still there."""
-    return [c for c in snapshot['clients']
-            if not c['shared'] and c['handshook'] and c['live_sockets'] == 0 and (c['created'] or 0) >= since]
+    return [
+        c
+        for c in snapshot['clients']
+        if not c['shared'] and c['handshook'] and c['live_sockets'] == 0 and (c['created'] or 0) >= since
+    ]
 
 
 def self_reload(entry: Mapping[str, Any]) -> str:
@@ -110,8 +147,13 @@ def _expected_console(message: str, error_pages: bool = False) -> bool:
     return any(pattern in message for pattern in CONSOLE_EXPECTED) or (error_pages and ERROR_STATUS in message)
 
 
-def attribute(result: StormResult, events: Sequence[Event], leaked: Sequence[str],
-              consoles: Sequence[Sequence[Mapping[str, Any]]], checks: Sequence[tuple[bool, str]]) -> list[LaneTally]:
+def attribute(
+    result: StormResult,
+    events: Sequence[Event],
+    leaked: Sequence[str],
+    consoles: Sequence[Sequence[Mapping[str, Any]]],
+    checks: Sequence[tuple[bool, str]],
+) -> list[LaneTally]:
     """What each browser of a crowd did and caused, from the server's events: a socket names its browser when it
     connects, and each error of the disconnect handler is tied to the departure that caused it: the browser's
     last navigation before the disconnect, or 0 for the page check's, which leaves the storm's last page."""
@@ -120,18 +162,38 @@ def attribute(result: StormResult, events: Sequence[Event], leaked: Sequence[str
     for n, lane in enumerate(result.lanes):
         mine = [event for event in events if event.get('lane', -1) == n]
         starts = [nav.t for nav in lane.navigations]
-        caused = [bisect.bisect_right(starts, event['t']) if event['t'] <= lane.ended else 0
-                  for event in mine if event['kind'] == 'disconnect_error']
-        tallies.append(LaneTally(
-            browser=n + 1, navigations=len(lane.navigations), departures=lane.departures,
-            live_departures=lane.live_departures,
-            race_hits=sum(1 for e in mine if e['kind'] == 'disconnect' and e.get('mapped') is False
-                          and not e.get('error_page')),
-            handler_errors=caused,
-            error_pages=sum(1 for e in events if e['kind'] == 'response' and e.get('status', 200) >= 400
-                            and lane_of_client.get(e.get('client')) == n),
-            leaked=sum(1 for client in leaked if lane_of_client.get(client) == n),
-            console_severe=sum(1 for entry in consoles[n]
-                               if entry.get('level') == 'SEVERE' and not _expected_console(str(entry['message']))),
-            missed=len(lane.missed), page_works=checks[n][0]))
+        caused = [
+            bisect.bisect_right(starts, event['t']) if event['t'] <= lane.ended else 0
+            for event in mine
+            if event['kind'] == 'disconnect_error'
+        ]
+        tallies.append(
+            LaneTally(
+                browser=n + 1,
+                navigations=len(lane.navigations),
+                departures=lane.departures,
+                live_departures=lane.live_departures,
+                race_hits=sum(
+                    1
+                    for e in mine
+                    if e['kind'] == 'disconnect' and e.get('mapped') is False and not e.get('error_page')
+                ),
+                handler_errors=caused,
+                error_pages=sum(
+                    1
+                    for e in events
+                    if e['kind'] == 'response'
+                    and e.get('status', 200) >= 400
+                    and lane_of_client.get(e.get('client')) == n
+                ),
+                leaked=sum(1 for client in leaked if lane_of_client.get(client) == n),
+                console_severe=sum(
+                    1
+                    for entry in consoles[n]
+                    if entry.get('level') == 'SEVERE' and not _expected_console(str(entry['message']))
+                ),
+                missed=len(lane.missed),
+                page_works=checks[n][0],
+            )
+        )
     return tallies

@@ -3,6 +3,7 @@
 The verdict writes a sentence beside each code for people; code reads the code, never the sentence. A code's
 value is what the run report stores, so a value never changes once written.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from typing import Any
 class Code(str, Enum):
     """What a storm found. The verdict writes the first group; the check that reads a verdict against what the
     server had to show writes the second."""
+
     ISSUE_4304 = 'issue-4304'  # KeyError(s) in handle_disconnect
     LOST_GUARD = 'lost-guard'  # NiceGUI should carry its own #4304 guard and has none
     OTHER_ERRORS = 'other-errors'  # server errors other than #4304
@@ -42,6 +44,7 @@ class Code(str, Enum):
 class Finding:
     """One thing a storm found: its code for code, its sentence for people, and how many where that is a figure
     (the verdict's count of what the sentence counts)."""
+
     code: Code
     text: str
     count: int | None = None
@@ -56,12 +59,14 @@ class Finding:
         if isinstance(data, str):
             return cls(Code.UNRECORDED, data)
         count = data.get('count')
-        return cls(Code(data['code']), str(data['text']), None if count is None else int(count),
-                   str(data.get('bug', '')))
+        return cls(
+            Code(data['code']), str(data['text']), None if count is None else int(count), str(data.get('bug', ''))
+        )
 
 
 class Outcome(str, Enum):
     """What a storm came to, read against what its server had to show; the values are the words reports print."""
+
     PASS = 'pass'
     PASS_RACE_NOT_HIT = 'pass (race not hit)'
     PASS_NO_RACE = 'pass (no race here)'  # this NiceGUI keeps no per-socket mapping, so there is no race

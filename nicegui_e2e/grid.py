@@ -5,6 +5,7 @@ taken). A WebDriver server that is no Grid (a chromedriver named as ``remote_url
 is unknown, and the suite asks it as before, bound by its own deadline. The crowd reads the offer before it asks
 for browsers, so that it never queues behind sessions that other xdist workers hold for their whole run.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,6 +20,7 @@ from typing import Any
 class Offer:
     """Sessions of ``browser`` that the Grid's nodes that are up can hold at once, and how many of them they can
     start now; None where the server does not say."""
+
     browser: str
     slots: int | None
     free: int | None

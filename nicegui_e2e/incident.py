@@ -5,6 +5,7 @@ primary source (exact types and frames); the raw text is parsed too, because any
 ``logging`` exists only there. A raw traceback that echoes a record is folded into it, so nothing is
 counted twice and nothing is lost.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -48,7 +49,7 @@ class Frame:
         last two path parts for code that is not installed."""
         parts = Path(self.file).with_suffix('').parts
         if 'site-packages' in parts:
-            parts = parts[len(parts) - parts[::-1].index('site-packages'):]
+            parts = parts[len(parts) - parts[::-1].index('site-packages') :]
         else:
             parts = parts[-2:]
         return '.'.join(part for part in parts if part not in ('/', ''))
@@ -57,6 +58,7 @@ class Frame:
 @dataclass(frozen=True)
 class Exc:
     """One exception of a chain."""
+
     type: str
     message: str
     frames: tuple[Frame, ...]
@@ -69,6 +71,7 @@ class Exc:
 @dataclass(frozen=True)
 class Incident:
     """One error the server reported: the exception (if any), its causes (outermost first), where it came from."""
+
     exc: Exc
     causes: tuple[tuple[str, Exc], ...] = ()
     logger: str | None = None
@@ -193,6 +196,7 @@ class AllowEntry:
     """An entry of an allow-list: incidents it lets pass by their ``signature``, or, with ``bug``, a known bug of
     NiceGUI a team accepts by its key (``[[known_bug]]``) until it can upgrade: the storm reads the findings of
     that bug on a release that has it as accepted, not failed (:meth:`nicegui_e2e.lifecycle.StormReport.accepted`)."""
+
     signature: str
     reason: str
     nicegui: str = ''
@@ -225,8 +229,9 @@ class AllowListError(ValueError):
     """The allow-list file is unreadable; the message names the file and the entry."""
 
 
-def load_allowlist(path: Path, installed: Callable[[str], bool] = _installed, *,
-                   shipped: bool = False) -> list[AllowEntry]:
+def load_allowlist(
+    path: Path, installed: Callable[[str], bool] = _installed, *, shipped: bool = False
+) -> list[AllowEntry]:
     """Read and check an allow-list; every problem is one line naming the file and the entry."""
     if not path.is_file():
         raise AllowListError(f'allow-list not found: {path}')
@@ -241,8 +246,11 @@ def load_allowlist(path: Path, installed: Callable[[str], bool] = _installed, *,
         raise AllowListError(f'{path}: "allow" must be an array of tables ([[allow]] entries)')
     entries = []
     for n, raw in enumerate(allow, start=1):
-        if not isinstance(raw, dict) or not isinstance(raw.get('signature'), str) \
-                or not isinstance(raw.get('reason'), str):
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get('signature'), str)
+            or not isinstance(raw.get('reason'), str)
+        ):
             raise AllowListError(f'{path}: entry {n} needs both "signature" and "reason"')
         if raw['signature'].startswith('KeyError@') and 'handle_disconnect' in raw['signature']:
             raise AllowListError(f'{path}: entry {n} would allow #4304, which always fails')
@@ -250,8 +258,9 @@ def load_allowlist(path: Path, installed: Callable[[str], bool] = _installed, *,
         missing = sorted(package for package in requires if not installed(package))
         if missing:
             raise AllowListError(f'{path}: entry {n} names {missing[0]!r}, which is not installed here')
-        entry = AllowEntry(raw['signature'], raw['reason'], raw.get('nicegui', ''), tuple(sorted(requires.items())),
-                           shipped)
+        entry = AllowEntry(
+            raw['signature'], raw['reason'], raw.get('nicegui', ''), tuple(sorted(requires.items())), shipped
+        )
         try:
             for spec in [entry.nicegui, *(spec for _, spec in entry.requires)]:
                 SpecifierSet(spec)
@@ -274,8 +283,10 @@ def _accepted_bugs(path: Path, data: Mapping[str, Any], shipped: bool) -> list[A
         if not isinstance(key, str) or not isinstance(raw.get('reason'), str) or not raw['reason'].strip():
             raise AllowListError(f'{path}: {named} needs both "key" and "reason" (why the team cannot upgrade yet)')
         if key not in keys:
-            raise AllowListError(f'{path}: {named} is no known bug of NiceGUI; the keys are {", ".join(keys)} '
-                                 '(python -m nicegui_e2e bugs says which your release has)')
+            raise AllowListError(
+                f'{path}: {named} is no known bug of NiceGUI; the keys are {", ".join(keys)} '
+                '(python -m nicegui_e2e bugs says which your release has)'
+            )
         entries.append(AllowEntry('', raw['reason'].strip(), shipped=shipped, bug=key))
     return entries
 
@@ -283,6 +294,7 @@ def _accepted_bugs(path: Path, data: Mapping[str, Any], shipped: bool) -> list[A
 @dataclass
 class Judged:
     """Incidents sorted by what the policy makes of them."""
+
     failing: list[Incident] = field(default_factory=list)
     allowed: list[tuple[Incident, AllowEntry]] = field(default_factory=list)
     live: list[AllowEntry] = field(default_factory=list)
@@ -303,14 +315,20 @@ class Judged:
         return counts
 
 
-def judge(incidents: Iterable[Incident], allowlist: Sequence[AllowEntry], versions: Mapping[str, str],
-          is_failure: Callable[[Incident], bool] = lambda i: i.level in ('ERROR', 'CRITICAL')) -> Judged:
+def judge(
+    incidents: Iterable[Incident],
+    allowlist: Sequence[AllowEntry],
+    versions: Mapping[str, str],
+    is_failure: Callable[[Incident], bool] = lambda i: i.level in ('ERROR', 'CRITICAL'),
+) -> Judged:
     """#4304 always fails here; an ERROR fails unless an entry in force allows it. ``live`` and the entries of
     ``allowed`` let the session report entries in force that allowed nothing as stale, so that the list does not
     rot. Entries that accept a known bug allow no incident: they go to ``accepting``, for the storm to read
     against its release."""
-    judged = Judged(live=[entry for entry in allowlist if not entry.bug and entry.applies(versions)],
-                    accepting=[entry for entry in allowlist if entry.bug])
+    judged = Judged(
+        live=[entry for entry in allowlist if not entry.bug and entry.applies(versions)],
+        accepting=[entry for entry in allowlist if entry.bug],
+    )
     for incident in incidents:
         if not incident.is_4304 and not is_failure(incident):
             continue

@@ -4,6 +4,7 @@ Runs inside the NiceGUI process the suite started, never in a user's production 
 NiceGUI's own handler and calls through to it, so the code under test still runs; the wrappers only look
 (and, for the fault injector, wait) before handing on.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,7 +39,6 @@ from .wire import (
 race_log = logging.getLogger('nicegui_e2e.race')
 prune_log = logging.getLogger('nicegui_e2e.prune')
 LOOPBACK = {'127.0.0.1', '::1', 'localhost'}
-
 
 
 class Ledger:
@@ -111,6 +111,7 @@ def _instrument_client(ledger: Ledger, client_cls: Any, sio: Any) -> None:
 def _ping_handler(instances: dict[str, Any], sio: Any) -> Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]:
     """The page check's round trip, on any app: the page's socket reaches this handler, which finds the page's
     client, has NiceGUI run JavaScript in the page and waits for the page's answer."""
+
     async def on_ping(sid: str, data: dict[str, Any]) -> dict[str, Any]:
         client = instances.get(str(data.get('client_id')))
         if client is None:
@@ -129,14 +130,23 @@ def _ping_handler(instances: dict[str, Any], sio: Any) -> Callable[[str, dict[st
         except Exception as error:
             return {'ok': False, 'why': f'NiceGUI did not run JavaScript in the page: {type(error).__name__}: {error}'}
         return {'ok': echoed == nonce, 'why': '' if echoed == nonce else f'the page answered {echoed!r}'}
+
     return on_ping
 
 
 # ``client_cls`` is NiceGUI's ``Client`` class of whichever release is installed; it is patched at runtime, so it
 # is typed as ``Any`` at this boundary, as ``sio`` and ``nicegui_module`` are.
-def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any,
-               handshake_delay: float, tracks_sockets: bool, disconnect_delay: float = 0.0,
-               disconnect_route: Callable[..., Any] | None = None) -> None:
+def instrument(
+    ledger: Ledger,
+    *,
+    client_cls: Any,
+    sio: Any,
+    nicegui_module: Any,
+    handshake_delay: float,
+    tracks_sockets: bool,
+    disconnect_delay: float = 0.0,
+    disconnect_route: Callable[..., Any] | None = None,
+) -> None:
     """Wrap the client class and the socket.io handlers so that each lifecycle step lands in the ledger.
 
     ``disconnect_route`` replaces NiceGUI's own disconnect dispatch (the negative control's older route).
@@ -160,7 +170,7 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
         ledger.record('connect', sid=sid, client=query.get('client_id'), handshake=handshake_path(query), lane=lane)
         if original_connect is None:
             return None
-        result = original_connect(sid, environ, *rest[:_positional_arity(original_connect) - 2])
+        result = original_connect(sid, environ, *rest[: _positional_arity(original_connect) - 2])
         return await result if inspect.isawaitable(result) else result
 
     async def on_handshake(sid: str, data: dict[str, Any]) -> bool:
@@ -170,8 +180,13 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
         ok = await original_handshake(sid, data)
         if ok:
             ledger.handshook.add(data.get('client_id', ''))
-        ledger.record('handshake_done', sid=sid, client=data.get('client_id'), ok=bool(ok),
-                      connected=sio.manager.is_connected(sid, '/'))
+        ledger.record(
+            'handshake_done',
+            sid=sid,
+            client=data.get('client_id'),
+            ok=bool(ok),
+            connected=sio.manager.is_connected(sid, '/'),
+        )
         return ok
 
     def on_event(sid: str, message: Any, *rest: Any) -> Any:
@@ -190,7 +205,7 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
             ledger.race_hits += 1
             race_log.info('disconnect: socket id %s does not exist', sid)
         try:  # an error is tied to its socket here, so a crowd's errors are attributed to their browser
-            result = original_disconnect(sid, *rest[:disconnect_arity - 1])
+            result = original_disconnect(sid, *rest[: disconnect_arity - 1])
         except Exception as error:
             ledger.record('disconnect_error', sid=sid, lane=lane, error=type(error).__name__)
             raise
@@ -207,10 +222,12 @@ def instrument(ledger: Ledger, *, client_cls: Any, sio: Any, nicegui_module: Any
 
 def _late(handler: Callable[..., Any], delay: float) -> Callable[..., Awaitable[Any]]:
     """``handler``, called ``delay`` seconds after the event: the fault of a late disconnect."""
+
     async def late(sid: str, *rest: Any) -> Any:
         await asyncio.sleep(delay)
         result = handler(sid, *rest)
         return await result if inspect.isawaitable(result) else result
+
     return late
 
 
@@ -243,32 +260,58 @@ def _live_sockets(sio: Any, client_id: str) -> int:
     return sum(1 for sid, _ in sio.manager.get_participants('/', client_id) if sio.manager.is_connected(sid, '/'))
 
 
-def snapshot(ledger: Ledger, *, client_cls: Any, sio: Any, since: int = 0, reconnect_timeout: float | None = None,
-             pages: list[str] | None = None) -> Diagnostics:
+def snapshot(
+    ledger: Ledger,
+    *,
+    client_cls: Any,
+    sio: Any,
+    since: int = 0,
+    reconnect_timeout: float | None = None,
+    pages: list[str] | None = None,
+) -> Diagnostics:
     """The diagnostics the suite reads: live clients, socket mappings, race hits, events since ``since``."""
     clients: list[ClientState] = []
     dead_mappings = 0
     for client in list(client_cls.instances.values()):
         mapped = list(getattr(client, '_socket_to_document_id', {}))  # empty before 2.11
         dead_mappings += sum(1 for sid in mapped if not sio.manager.is_connected(sid, '/'))
-        clients.append(ClientState(
-            id=client.id, shared=bool(getattr(client, 'shared', False)), created=getattr(client, 'created', None),
-            looks_connected=bool(getattr(client, 'has_socket_connection', False)),
-            handshook=client.id in ledger.handshook, sockets=len(mapped), live_sockets=_live_sockets(sio, client.id)))
+        clients.append(
+            ClientState(
+                id=client.id,
+                shared=bool(getattr(client, 'shared', False)),
+                created=getattr(client, 'created', None),
+                looks_connected=bool(getattr(client, 'has_socket_connection', False)),
+                handshook=client.id in ledger.handshook,
+                sockets=len(mapped),
+                live_sockets=_live_sockets(sio, client.id),
+            )
+        )
     with ledger._lock:
         events = ledger.events[since:]
         total = len(ledger.events)
-    return Diagnostics(time=time.time(), clients=clients, dead_mappings=dead_mappings, race_hits=ledger.race_hits,
-                       events=events, event_count=total, reconnect_timeout=reconnect_timeout, pages=pages or [],
-                       tasks=pending_tasks(), prune_runs=ledger.prune_runs)
+    return Diagnostics(
+        time=time.time(),
+        clients=clients,
+        dead_mappings=dead_mappings,
+        race_hits=ledger.race_hits,
+        events=events,
+        event_count=total,
+        reconnect_timeout=reconnect_timeout,
+        pages=pages or [],
+        tasks=pending_tasks(),
+        prune_runs=ledger.prune_runs,
+    )
 
 
 def pending_tasks() -> dict[str, int]:
     """The loop's unfinished tasks by their coroutine's qualified name (a task's own name changes between
     releases, its coroutine does not); the diagnostics request's own task excluded."""
     current = asyncio.current_task()
-    names = Counter(getattr(task.get_coro(), '__qualname__', type(task.get_coro()).__name__)
-                    for task in asyncio.all_tasks() if not task.done() and task is not current)
+    names = Counter(
+        getattr(task.get_coro(), '__qualname__', type(task.get_coro()).__name__)
+        for task in asyncio.all_tasks()
+        if not task.done() and task is not current
+    )
     return dict(names)
 
 
@@ -293,21 +336,27 @@ def count_prunes(ledger: Ledger, *, client_cls: Any, app: Any) -> PruneSchedule:
             return original(*args, **kwargs)
         finally:
             ledger.prune_runs = (ledger.prune_runs or 0) + 1
+
     client_cls.prune_instances = classmethod(prune_instances)
     timer = app.timer  # NiceGUI's Timer class, an attribute of its App class
 
     def sooner(interval: float, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         ours = getattr(callback, '__func__', None) is prune_instances
         return timer(PRUNE_PERIOD if ours else interval, callback, *args, **kwargs)
+
     app.timer = sooner
     return 'timer'
 
 
-def prune_endpoint(ledger: Ledger, client_cls: Any, schedule: PruneSchedule,
-                   ) -> Callable[[Request, float], Awaitable[JSONResponse]]:
+def prune_endpoint(
+    ledger: Ledger,
+    client_cls: Any,
+    schedule: PruneSchedule,
+) -> Callable[[Request, float], Awaitable[JSONResponse]]:
     """Age the clients created since ``since`` past NiceGUI's prune threshold, and no more: NiceGUI's own prune
     deletes them on its own schedule (:func:`count_prunes`), or does not, which is then the finding. The answer
     says how many runs of NiceGUI's prune had finished by then, so the suite can wait for the next one."""
+
     async def prune(request: Request, since: float = 0.0) -> JSONResponse:
         if not _loopback(request):
             return JSONResponse({'detail': 'Not Found'}, status_code=404)
@@ -318,20 +367,35 @@ def prune_endpoint(ledger: Ledger, client_cls: Any, schedule: PruneSchedule,
                 aged += 1
         prune_log.info('prune: %d client(s) of the storm aged past the threshold', aged)
         return JSONResponse(Pruned(aged=aged, how=schedule, runs=ledger.prune_runs))
+
     return prune
 
 
-def diagnostics_endpoint(ledger: Ledger, *, client_cls: Any, sio: Any, core: Any,
-                         ) -> Callable[[Request, int], Awaitable[JSONResponse]]:
+def diagnostics_endpoint(
+    ledger: Ledger,
+    *,
+    client_cls: Any,
+    sio: Any,
+    core: Any,
+) -> Callable[[Request, int], Awaitable[JSONResponse]]:
     """The route the suite polls; it answers loopback callers only, as if it did not exist for others. With
     ``collect``, a garbage collection runs first, so that what it reads is what something still holds: a task
     nothing references is destroyed then, and asyncio logs it if it was still pending (#4500)."""
+
     async def diagnostics(request: Request, since: int = 0, collect: bool = False) -> JSONResponse:
         if not _loopback(request):
             return JSONResponse({'detail': 'Not Found'}, status_code=404)
         if collect:
             gc.collect()
-        return JSONResponse(snapshot(ledger, client_cls=client_cls, sio=sio, since=since,
-                                     reconnect_timeout=getattr(core.app.config, 'reconnect_timeout', None),
-                                     pages=storm_pages(client_cls, core)))
+        return JSONResponse(
+            snapshot(
+                ledger,
+                client_cls=client_cls,
+                sio=sio,
+                since=since,
+                reconnect_timeout=getattr(core.app.config, 'reconnect_timeout', None),
+                pages=storm_pages(client_cls, core),
+            )
+        )
+
     return diagnostics

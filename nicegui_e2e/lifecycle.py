@@ -3,6 +3,7 @@
 The plain object behind the ``nicegui_storm`` fixture and the benchmarks. Each arrow of the design's data
 flow is one call here; every wait has a deadline.
 """
+
 from __future__ import annotations
 
 import random
@@ -35,6 +36,7 @@ STEP_DEADLINE = 11.0
 @dataclass
 class Mark:
     """Where the server's output stood when a storm began, so each storm reads only its own share."""
+
     stdout: int
     stderr: int
     records: int
@@ -47,6 +49,7 @@ class Mark:
 class StormReport:
     """A judged storm. Its verdict is enforced: a test calls :meth:`check`, or :meth:`expect_4304` where it
     ran an unguarded handler on purpose; one that does neither is checked when it ends (the plugin does it)."""
+
     evidence: Evidence
     verdict: Verdict
     result: storm.StormResult
@@ -75,33 +78,50 @@ class StormReport:
         """Known bugs of this release that this storm may show without failing (:func:`corpus.seen_everywhere`):
         not in the storm kind made to show them, which fails on them (named) in a team's run too."""
         release = str(self.server_info.get('nicegui', ''))
-        return [bug for bug in corpus.seen_everywhere(release)
-                if bug not in self.expected_bugs and bug.storm != self.evidence.scenario]
+        return [
+            bug
+            for bug in corpus.seen_everywhere(release)
+            if bug not in self.expected_bugs and bug.storm != self.evidence.scenario
+        ]
 
     def _read(self) -> tuple[list[Finding], list[Finding], list[Finding]]:
         """The verdict's findings read against what this storm had to show and may show, named where a known bug
         of this release shows (:func:`corpus.named`), in three: what fails the storm, what the team's allow-list
         accepts (a known bug of this release, by its key), and what the negative control shows beside #4304."""
-        failures = [finding for finding in self.verdict.findings
-                    if not any(bug.shown_by(finding) for bug in self.tolerated_bugs)]
+        failures = [
+            finding
+            for finding in self.verdict.findings
+            if not any(bug.shown_by(finding) for bug in self.tolerated_bugs)
+        ]
         nicegui = str(self.server_info.get('nicegui', '?'))
         for bug in self.expected_bugs:
             detected = any(map(bug.shown_by, failures))
             failures = [finding for finding in failures if not (detected and bug.explains(finding))]
             if not detected:
-                failures.append(Finding(Code.KNOWN_BUG_MISSED,
-                                        f'{bug.key} not detected although NiceGUI {nicegui} has it: {bug.what}',
-                                        bug=bug.key))
+                failures.append(
+                    Finding(
+                        Code.KNOWN_BUG_MISSED,
+                        f'{bug.key} not detected although NiceGUI {nicegui} has it: {bug.what}',
+                        bug=bug.key,
+                    )
+                )
         if self.expects_4304:
             detected = any(finding.code is Code.ISSUE_4304 for finding in failures)
             failures = [finding for finding in failures if finding.code is not Code.ISSUE_4304]
             if not detected:
-                failures.append(Finding(Code.ISSUE_4304_MISSED,
-                                        '#4304 not detected although the server runs an unguarded handler on purpose'))
+                failures.append(
+                    Finding(
+                        Code.ISSUE_4304_MISSED,
+                        '#4304 not detected although the server runs an unguarded handler on purpose',
+                    )
+                )
         named = corpus.named(failures, nicegui)
         if self.expected_4304:  # the negative control: judged on #4304's detection alone
-            return ([finding for finding in named if finding.code is Code.ISSUE_4304_MISSED], [],
-                    [finding for finding in named if finding.code is not Code.ISSUE_4304_MISSED])
+            return (
+                [finding for finding in named if finding.code is Code.ISSUE_4304_MISSED],
+                [],
+                [finding for finding in named if finding.code is not Code.ISSUE_4304_MISSED],
+            )
         bugs = corpus.accepted_of({entry.bug for entry in self.evidence.judged.accepting}, nicegui)
         failing: list[Finding] = []
         accepted: list[Finding] = []
@@ -137,9 +157,10 @@ class StormReport:
         entries = self.evidence.judged.accepting
         has = {bug.key for bug in corpus.accepted_of({entry.bug for entry in entries}, nicegui)}
         showing = {finding.bug for finding in self.accepted()}
-        return ([f'accepted by your allow-list: {entry.bug} ({entry.reason})' for entry in entries
-                 if entry.bug in showing],
-                sorted({entry.bug for entry in entries if entry.bug not in has and not entry.shipped}))
+        return (
+            [f'accepted by your allow-list: {entry.bug} ({entry.reason})' for entry in entries if entry.bug in showing],
+            sorted({entry.bug for entry in entries if entry.bug not in has and not entry.shipped}),
+        )
 
     def shown(self) -> list[Finding]:
         """The verdict's findings that known bugs this storm had to show, or may show, showed."""
@@ -151,8 +172,11 @@ class StormReport:
         self.inspected = True
         problems, _, beside = self._read()
         if problems:
-            raise AssertionError(f'{self.line}: ' + '; '.join(map(str, problems))
-                                 + ''.join(f'; beside it: {finding}' for finding in beside))
+            raise AssertionError(
+                f'{self.line}: '
+                + '; '.join(map(str, problems))
+                + ''.join(f'; beside it: {finding}' for finding in beside)
+            )
 
     def summary(self, nodeid: str = '', reruns: int = 0) -> StormSummary:
         """This storm's record: what the terminal summary prints, junit carries and the reports read back."""
@@ -161,21 +185,42 @@ class StormReport:
         failures, accepted, beside = self._read()
         reasons, stale = self.acceptances()
         return StormSummary(
-            scenario=e.scenario, cadence=e.cadence, handshake=handshake_label(e.handshake_paths), line=self.line,
-            nicegui=str(info.get('nicegui', '?')), mode=str(info.get('disconnect_fix', '?')),
-            guard=str(info.get('guard', '?')), fix=str(info.get('fix', '?')), lost_guard=e.lost_guard,
-            bug_present=bool(info.get('bug_present')), expects_4304=self.expects_4304,
-            navigations=e.navigations, departures=e.departures, live_departures=e.live_departures,
-            race_hits=e.race_hits, keyerrors=e.keyerrors,
-            other_errors=len(e.judged.failing) - len(e.judged.issue_4304), allowed=len(e.judged.allowed),
-            unconnected=e.unconnected, leaked=e.leaked_clients + e.dead_mappings, seconds=round(e.seconds, 2),
+            scenario=e.scenario,
+            cadence=e.cadence,
+            handshake=handshake_label(e.handshake_paths),
+            line=self.line,
+            nicegui=str(info.get('nicegui', '?')),
+            mode=str(info.get('disconnect_fix', '?')),
+            guard=str(info.get('guard', '?')),
+            fix=str(info.get('fix', '?')),
+            lost_guard=e.lost_guard,
+            bug_present=bool(info.get('bug_present')),
+            expects_4304=self.expects_4304,
+            navigations=e.navigations,
+            departures=e.departures,
+            live_departures=e.live_departures,
+            race_hits=e.race_hits,
+            keyerrors=e.keyerrors,
+            other_errors=len(e.judged.failing) - len(e.judged.issue_4304),
+            allowed=len(e.judged.allowed),
+            unconnected=e.unconnected,
+            leaked=e.leaked_clients + e.dead_mappings,
+            seconds=round(e.seconds, 2),
             signatures=e.judged.signature_counts(),
             allowed_by=sorted({entry.signature for _, entry in e.judged.allowed}),
             live_entries=sorted({entry.signature for entry in e.judged.live}),
-            failures=failures, notes=[*self.verdict.notes, *reasons], nodeid=nodeid, reruns=reruns,
-            handshake_paths=dict(e.handshake_paths), known_bugs=[bug.key for bug in self.expected_bugs],
-            shown=self.shown(), user_entries=sorted({entry.signature for entry in e.judged.live if not entry.shipped}),
-            accepted=accepted, stale_bugs=stale, beside=beside)
+            failures=failures,
+            notes=[*self.verdict.notes, *reasons],
+            nodeid=nodeid,
+            reruns=reruns,
+            handshake_paths=dict(e.handshake_paths),
+            known_bugs=[bug.key for bug in self.expected_bugs],
+            shown=self.shown(),
+            user_entries=sorted({entry.signature for entry in e.judged.live if not entry.shipped}),
+            accepted=accepted,
+            stale_bugs=stale,
+            beside=beside,
+        )
 
     def expect_bugs(self, bugs: Sequence[corpus.KnownBug]) -> None:
         """Check the verdict where the release under test has ``bugs`` (see :func:`corpus.affecting`): each must
@@ -210,25 +255,32 @@ def trouble(server: NiceGUIServer, *browsers: Browser) -> str:
 
 def mark(server: NiceGUIServer) -> Mark:
     diagnostics = server.diagnostics(since=1 << 30)
-    return Mark(len(server.stdout()), len(server.stderr()), len(server.records()), diagnostics['event_count'],
-                diagnostics['race_hits'] if server.info.get('tracks_sockets') else None, diagnostics['tasks'])
+    return Mark(
+        len(server.stdout()),
+        len(server.stderr()),
+        len(server.records()),
+        diagnostics['event_count'],
+        diagnostics['race_hits'] if server.info.get('tracks_sockets') else None,
+        diagnostics['tasks'],
+    )
 
 
 @dataclass(frozen=True)
 class PageCheck:
     """How the last page proves it works: a round trip through the server that needs nothing of the app, then,
     where the user names them, a click on ``selector`` and ``text`` appearing on the page."""
+
     path: str = ''  # '' means the storm's first page
     selector: str = ''
     text: str = ''
 
 
-PING = '''
+PING = """
 const state = window.__niceguiE2E;
 state.ping = null;
 window.socket.emit(arguments[1], {client_id: window.clientId, nonce: arguments[0]},
                    (answer) => { state.ping = answer; });
-'''
+"""
 """Ask the server, over the page's own socket, to run JavaScript in this page through NiceGUI and answer."""
 
 
@@ -241,12 +293,18 @@ def round_trip(driver: Any, timeout: float = 10.0) -> None:
     back after NiceGUI ran JavaScript in the page (the server process is ours; the app adds nothing)."""
     nonce = random.randrange(1, 1 << 30)
     driver.execute_script(PING, nonce, PING_EVENT)
-    answer = wait_for(lambda: driver.execute_script('return window.__niceguiE2E.ping'), timeout=timeout,
-                      what="the server's answer to the page's ping")
+    answer = wait_for(
+        lambda: driver.execute_script('return window.__niceguiE2E.ping'),
+        timeout=timeout,
+        what="the server's answer to the page's ping",
+    )
     if not answer.get('ok'):
         raise NoRoundTrip(f"the server's round trip failed: {answer.get('why')}")
-    wait_for(lambda: driver.execute_script('return window.__niceguiE2E.pong') == nonce, timeout=timeout,
-             what="the effect of the server's JavaScript in the page")
+    wait_for(
+        lambda: driver.execute_script('return window.__niceguiE2E.pong') == nonce,
+        timeout=timeout,
+        what="the effect of the server's JavaScript in the page",
+    )
 
 
 def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float = 10.0) -> tuple[bool, str]:
@@ -259,8 +317,11 @@ def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float
         if check.selector:
             storm.click_when_present(driver, check.selector, timeout)
         if check.text:
-            wait_for(lambda: check.text in driver.execute_script('return document.body.innerText'),
-                     timeout=timeout, what=f'{check.text!r} on the page')
+            wait_for(
+                lambda: check.text in driver.execute_script('return document.body.innerText'),
+                timeout=timeout,
+                what=f'{check.text!r} on the page',
+            )
         return True, ''
     except NoRoundTrip as failed:
         return False, str(failed)
@@ -287,15 +348,28 @@ def settle(server: NiceGUIServer, since: float) -> Diagnostics:
     def clean() -> bool:  # the storm's clients are deleted
         last['snapshot'] = server.diagnostics(since=1 << 30)
         return not lingering(last['snapshot'], since) and not last['snapshot']['dead_mappings']
+
     wait_at_most(clean, timeout=timeout, interval=0.1)  # what is left is the finding; the verdict reports it
     return last['snapshot']
 
 
-def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: str | storm.StormKind, *,
-        count: int, cadence: storm.Cadence, pages: storm.Pages | None = None, server_selector: str = '',
-        check: PageCheck | None = None, expect_race: bool | None = None, allowlist: Sequence[incident.AllowEntry] = (),
-        versions: Mapping[str, str] | None = None, seed: int = 0, prune: bool = False,
-        expect_error_pages: bool = False) -> StormReport:
+def run(
+    server: NiceGUIServer,
+    browser: Browser | Sequence[Browser],
+    scenario: str | storm.StormKind,
+    *,
+    count: int,
+    cadence: storm.Cadence,
+    pages: storm.Pages | None = None,
+    server_selector: str = '',
+    check: PageCheck | None = None,
+    expect_race: bool | None = None,
+    allowlist: Sequence[incident.AllowEntry] = (),
+    versions: Mapping[str, str] | None = None,
+    seed: int = 0,
+    prune: bool = False,
+    expect_error_pages: bool = False,
+) -> StormReport:
     """Run ``scenario`` (a storm kind or its name) against ``server`` in ``browser`` over ``pages`` (default: the
     pages the server found in the app) and judge it. Several browsers are a crowd: each storms at the same time
     with a seed of its own, and the storm is judged as one, with what each browser caused attributed to it. Raises
@@ -311,8 +385,10 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
     browsers = [browser] if isinstance(browser, Browser) else list(browser)
     pages = list(pages or server.pages())
     if not pages:
-        raise storm.StormSkipped(f'{server.options.app.name} registers no page a storm can visit (routes with path '
-                                 'parameters need concrete instances: --nicegui-e2e-pages /orders/1)')
+        raise storm.StormSkipped(
+            f'{server.options.app.name} registers no page a storm can visit (routes with path '
+            'parameters need concrete instances: --nicegui-e2e-pages /orders/1)'
+        )
     kind = storm.require(scenario, server_selector)
     for each in browsers:
         each.revive()
@@ -322,11 +398,22 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
             raise storm.StormSkipped(reason)
     check = replace(check or PageCheck(), path=(check.path if check and check.path else pages[0]))
     try:
-        return _storm_and_judge(server, browsers, kind, pages, server_selector, count=count, cadence=cadence,
-                                check=check, expect_race=kind.expect_race if expect_race is None else expect_race,
-                                allowlist=allowlist,
-                                versions=versions or {}, seed=seed, prune=prune,
-                                expect_error_pages=expect_error_pages)
+        return _storm_and_judge(
+            server,
+            browsers,
+            kind,
+            pages,
+            server_selector,
+            count=count,
+            cadence=cadence,
+            check=check,
+            expect_race=kind.expect_race if expect_race is None else expect_race,
+            allowlist=allowlist,
+            versions=versions or {},
+            seed=seed,
+            prune=prune,
+            expect_error_pages=expect_error_pages,
+        )
     except PartDied:
         raise
     except Exception:
@@ -336,8 +423,17 @@ def run(server: NiceGUIServer, browser: Browser | Sequence[Browser], scenario: s
         raise
 
 
-def _storm_all(server: NiceGUIServer, browsers: list[Browser], kind: storm.StormKind, pages: storm.Pages,
-               server_selector: str, *, count: int, cadence: storm.Cadence, seed: int) -> storm.StormResult:
+def _storm_all(
+    server: NiceGUIServer,
+    browsers: list[Browser],
+    kind: storm.StormKind,
+    pages: storm.Pages,
+    server_selector: str,
+    *,
+    count: int,
+    cadence: storm.Cadence,
+    seed: int,
+) -> storm.StormResult:
     """Every browser storms at once (one thread each: a WebDriver call waits on its browser, not on the GIL)."""
     # past the moment the server acts on a dropped socket's end, late where told to be
     reconnect_timeout = server.diagnostics(since=1 << 30).get('reconnect_timeout') or 3.0
@@ -347,18 +443,37 @@ def _storm_all(server: NiceGUIServer, browsers: list[Browser], kind: storm.Storm
 
     def lane(n: int) -> None:
         each = browsers[n]
-        step = storm.build_step(kind, storm.StepContext(pages, seed=seed + n, server_selector=server_selector,
-                                                        install=each.install_in_new_tab, hold=hold,
-                                                        answers=round_trip))
+        step = storm.build_step(
+            kind,
+            storm.StepContext(
+                pages,
+                seed=seed + n,
+                server_selector=server_selector,
+                install=each.install_in_new_tab,
+                hold=hold,
+                answers=round_trip,
+            ),
+        )
         together.wait(timeout=LANE_START)
-        results[n] = storm.run_storm(each.driver, server.base_url, kind.name, step, count=count, cadence=cadence,
-                                     seed=seed + n, live_share=kind.live_share,
-                                     trouble=lambda: trouble(server, *browsers))
+        results[n] = storm.run_storm(
+            each.driver,
+            server.base_url,
+            kind.name,
+            step,
+            count=count,
+            cadence=cadence,
+            seed=seed + n,
+            live_share=kind.live_share,
+            trouble=lambda: trouble(server, *browsers),
+        )
+
     if len(browsers) == 1:
         lane(0)
     else:
-        threads = [threading.Thread(target=lane, args=(n,), name=f'nicegui-e2e-browser-{n + 1}', daemon=True)
-                   for n in range(len(browsers))]
+        threads = [
+            threading.Thread(target=lane, args=(n,), name=f'nicegui-e2e-browser-{n + 1}', daemon=True)
+            for n in range(len(browsers))
+        ]
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + LANE_START + count * (STEP_DEADLINE + cadence.high / 1000) + LANE_START
@@ -366,16 +481,31 @@ def _storm_all(server: NiceGUIServer, browsers: list[Browser], kind: storm.Storm
             thread.join(timeout=max(deadline - time.monotonic(), 0))
         stuck = [n + 1 for n, result in enumerate(results) if result is None]
         if stuck:
-            raise PartDied(trouble(server, *browsers) or f'browser(s) {stuck} of the crowd did not finish their '
-                           'storm by its deadline')
+            raise PartDied(
+                trouble(server, *browsers)
+                or f'browser(s) {stuck} of the crowd did not finish their storm by its deadline'
+            )
     done = [result for result in results if result is not None]
     return done[0] if len(done) == 1 else storm.StormResult.crowd(done)
 
 
-def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], kind: storm.StormKind, pages: storm.Pages,
-                     server_selector: str, *, count: int, cadence: storm.Cadence, check: PageCheck,
-                     expect_race: bool, allowlist: Sequence[incident.AllowEntry], versions: Mapping[str, str],
-                     seed: int, prune: bool, expect_error_pages: bool) -> StormReport:
+def _storm_and_judge(
+    server: NiceGUIServer,
+    browsers: list[Browser],
+    kind: storm.StormKind,
+    pages: storm.Pages,
+    server_selector: str,
+    *,
+    count: int,
+    cadence: storm.Cadence,
+    check: PageCheck,
+    expect_race: bool,
+    allowlist: Sequence[incident.AllowEntry],
+    versions: Mapping[str, str],
+    seed: int,
+    prune: bool,
+    expect_error_pages: bool,
+) -> StormReport:
     for each in browsers:
         each.reset(server.base_url)
     start = mark(server)
@@ -396,18 +526,48 @@ def _storm_and_judge(server: NiceGUIServer, browsers: list[Browser], kind: storm
     pruned = after_prune(server, result.started, events, start.tasks) if prune else None
     # read after the prune: what the server logs while it deletes the storm's clients is the storm's too
     collected = Collected(
-        result=result, cadence=str(cadence), events=events, snapshot=snapshot, race_hits_before=start.race_hits,
-        raw_log=server.stdout()[start.stdout:] + server.stderr()[start.stderr:],
-        records=server.records()[start.records:],
-        consoles=consoles, checks=checks, lost_guard=server.info['lost_guard'], pruned=pruned)
-    evidence = gather(collected, expect_race=expect_race, allowlist=allowlist, versions=versions,
-                      expect_error_pages=expect_error_pages)
-    return StormReport(evidence, judge_storm(evidence), result, server.info, events, collected.console,
-                       collected.raw_log, collected.records)
+        result=result,
+        cadence=str(cadence),
+        events=events,
+        snapshot=snapshot,
+        race_hits_before=start.race_hits,
+        raw_log=server.stdout()[start.stdout :] + server.stderr()[start.stderr :],
+        records=server.records()[start.records :],
+        consoles=consoles,
+        checks=checks,
+        lost_guard=server.info['lost_guard'],
+        pruned=pruned,
+    )
+    evidence = gather(
+        collected,
+        expect_race=expect_race,
+        allowlist=allowlist,
+        versions=versions,
+        expect_error_pages=expect_error_pages,
+    )
+    return StormReport(
+        evidence,
+        judge_storm(evidence),
+        result,
+        server.info,
+        events,
+        collected.console,
+        collected.raw_log,
+        collected.records,
+    )
 
 
-TRANSPORT_TASKS = ('AsyncSocket.', 'AsyncServer.', 'WSProtocol.', 'WebSocketProtocol.', 'H11Protocol.',
-                   'HttpToolsProtocol.', 'RequestResponseCycle.', 'Queue.get', 'TaskHandle.')
+TRANSPORT_TASKS = (
+    'AsyncSocket.',
+    'AsyncServer.',
+    'WSProtocol.',
+    'WebSocketProtocol.',
+    'H11Protocol.',
+    'HttpToolsProtocol.',
+    'RequestResponseCycle.',
+    'Queue.get',
+    'TaskHandle.',
+)
 """Coroutines of the transport (Engine.IO sockets, uvicorn's protocols, AnyIO's task groups under Starlette),
 which end a closed connection's tasks on their own timers (a ping interval); not NiceGUI's lifecycle, so not
 counted as left over."""
@@ -422,8 +582,12 @@ PRUNE_DEADLINE: Mapping[PruneSchedule, float] = {'timer': PRUNE_PERIOD + 5.0, 'l
 """Seconds to wait for NiceGUI's own prune after the storm's clients were aged: one period, and some."""
 
 
-def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], tasks_before: Mapping[str, int],
-                ) -> AfterPrune:
+def after_prune(
+    server: NiceGUIServer,
+    since: float,
+    events: Sequence[Event],
+    tasks_before: Mapping[str, int],
+) -> AfterPrune:
     """Age the storm's clients past NiceGUI's threshold, wait for NiceGUI's own prune to run on its own schedule,
     and read what is left: clients of the storm (by the pages it served) and NiceGUI's tasks beyond those there
     before the storm. The suite never prunes: a NiceGUI whose prune does not run leaves the aged clients."""
@@ -436,22 +600,32 @@ def after_prune(server: NiceGUIServer, since: float, events: Sequence[Event], ta
 
     def ran_since(runs: int) -> bool:
         return (server.diagnostics(since=1 << 30)['prune_runs'] or 0) > runs
+
     runs = aged['runs']
     if runs is None:  # a loop's runs are not counted: it is done once it deleted the aged clients it may delete
-        wait_at_most(lambda: not [c for c in left() if not c['looks_connected']], timeout=PRUNE_DEADLINE[how],
-                     interval=0.2)
+        wait_at_most(
+            lambda: not [c for c in left() if not c['looks_connected']], timeout=PRUNE_DEADLINE[how], interval=0.2
+        )
     else:  # a run of NiceGUI's prune timer that started after the clients were aged
         wait_at_most(lambda: ran_since(runs), timeout=PRUNE_DEADLINE[how], interval=0.1)
     survivors = left()
 
     def growth() -> dict[str, int]:
         after = server.diagnostics(since=1 << 30, collect=True)['tasks']  # what is still held, not garbage
-        return {name: count - tasks_before.get(name, 0) for name, count in sorted(after.items())
-                if count > tasks_before.get(name, 0) + TASK_NOISE and not name.startswith(TRANSPORT_TASKS)}
+        return {
+            name: count - tasks_before.get(name, 0)
+            for name, count in sorted(after.items())
+            if count > tasks_before.get(name, 0) + TASK_NOISE and not name.startswith(TRANSPORT_TASKS)
+        }
+
     # a deleted client's tasks end on their next wake-up (an outbox's within a second); NiceGUI's prune loop keeps
     # the clients it deleted in a local list until its next run (seen on 2.13.0), so what only they hold waits
     # that long for the collection; what is left then is the finding
     wind_down = TASK_WIND_DOWN + (PRUNE_LOOP if how == 'loop' else 0.0)
     wait_at_most(lambda: not growth(), timeout=wind_down, interval=0.5)
-    return AfterPrune(how=how, clients=len(survivors),
-                      looking_connected=sum(1 for c in survivors if c['looks_connected']), task_growth=growth())
+    return AfterPrune(
+        how=how,
+        clients=len(survivors),
+        looking_connected=sum(1 for c in survivors if c['looks_connected']),
+        task_growth=growth(),
+    )

@@ -6,6 +6,7 @@ registers options and reads settings, nothing more: no browser is looked up, no 
 nothing of NiceGUI imported until a fixture of ours is first used. Fixture names follow NiceGUI's own plugin
 where one exists (``main_file`` becomes ``nicegui_e2e_app``).
 """
+
 from __future__ import annotations
 
 import base64
@@ -54,11 +55,20 @@ BROWSER = pytest.StashKey[Browser]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup('nicegui-e2e', 'NiceGUI end-to-end connection lifecycle')
     for spec in settings.SPECS:
-        help_text = (f'{spec.help} (env {settings.env(spec.name)}, ini {settings.ini(spec.name)}; '
-                     f'default {spec.default or "none"})')
+        help_text = (
+            f'{spec.help} (env {settings.env(spec.name)}, ini {settings.ini(spec.name)}; '
+            f'default {spec.default or "none"})'
+        )
         if spec.switch:
-            group.addoption(settings.flag(spec.name), dest=settings.ini(spec.name), nargs='?', const='on',
-                            default=None, metavar='on|off', help=help_text)
+            group.addoption(
+                settings.flag(spec.name),
+                dest=settings.ini(spec.name),
+                nargs='?',
+                const='on',
+                default=None,
+                metavar='on|off',
+                help=help_text,
+            )
         else:
             group.addoption(settings.flag(spec.name), dest=settings.ini(spec.name), default=None, help=help_text)
         parser.addini(settings.ini(spec.name), spec.help, default='')
@@ -73,12 +83,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if problem:
         raise pytest.UsageError(f'nicegui-e2e: {problem}')
     config.addinivalue_line('markers', 'storm: a navigation storm against a real NiceGUI server')
-    config.addinivalue_line('markers', 'nicegui_e2e_app(path): the app file this test\'s storms run against')
-    config.addinivalue_line('markers', 'nicegui_e2e_pages(*paths): the pages this test\'s storms visit')
+    config.addinivalue_line('markers', "nicegui_e2e_app(path): the app file this test's storms run against")
+    config.addinivalue_line('markers', "nicegui_e2e_pages(*paths): the pages this test's storms visit")
     config.stash[SEED] = _seed(config)
     chosen = config.stash[SETTINGS]
-    config.stash[COLLECTOR] = StormCollector(_resolve_path(config, chosen.report) if chosen.report else None,
-                                             config.stash[SEED])
+    config.stash[COLLECTOR] = StormCollector(
+        _resolve_path(config, chosen.report) if chosen.report else None, config.stash[SEED]
+    )
     config.pluginmanager.register(config.stash[COLLECTOR], 'nicegui_e2e_collector')
     if config.pluginmanager.hasplugin('xdist'):
         config.pluginmanager.register(XdistSeed(config), 'nicegui_e2e_xdist')
@@ -151,8 +162,10 @@ def _teardown_on_sigterm() -> None:
     if threading.current_thread() is not threading.main_thread():
         return
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+
         def interrupt(signum: int, _frame: Any) -> None:
             raise KeyboardInterrupt(f'signal {signum}')
+
         signal.signal(signal.SIGTERM, interrupt)
 
 
@@ -180,8 +193,10 @@ def known_bugs_line(nicegui_version: str | None) -> str:
     if not found:
         return f'NiceGUI {nicegui_version}, no known bug'
     named = ', '.join(f'{bug.key} (fixed in {bug.first_fixed})' for bug in found)
-    return (f'NiceGUI {nicegui_version}, known bugs {named}, first free release '
-            f'{corpus.first_release_free(nicegui_version)} (python -m nicegui_e2e bugs)')
+    return (
+        f'NiceGUI {nicegui_version}, known bugs {named}, first free release '
+        f'{corpus.first_release_free(nicegui_version)} (python -m nicegui_e2e bugs)'
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -255,26 +270,39 @@ def nicegui_e2e_app(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings)
 
 
 @pytest.fixture(scope='session')
-def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Settings,
-                           tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+def nicegui_server_factory(
+    pytestconfig: pytest.Config, nicegui_e2e_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerFactory]:
     """Servers by configuration, started on first use and kept for the session (one set per xdist worker)."""
     _teardown_on_sigterm()
     chosen = nicegui_e2e_settings
     servers: dict[ServerOptions, NiceGUIServer] = {}
     broken: dict[ServerOptions, str] = {}  # a server that could not start fails every later test at once
 
-    def factory(app: str | Path | None = None, *, app_dir: Path | None = None, disconnect_fix: Mode | None = None,
-                server_handshake_delay_ms: int | None = None, reconnect_timeout: float | None = None,
-                server_disconnect_delay_ms: int = 0) -> NiceGUIServer:
+    def factory(
+        app: str | Path | None = None,
+        *,
+        app_dir: Path | None = None,
+        disconnect_fix: Mode | None = None,
+        server_handshake_delay_ms: int | None = None,
+        reconnect_timeout: float | None = None,
+        server_disconnect_delay_ms: int = 0,
+    ) -> NiceGUIServer:
         path, module, attribute = app_target(pytestconfig, app or _configured_app(pytestconfig, chosen), app_dir)
         options = ServerOptions(
-            app=path, module=module, attribute=attribute,
-            host=chosen.server_host, address=chosen.server_address,
+            app=path,
+            module=module,
+            attribute=attribute,
+            host=chosen.server_host,
+            address=chosen.server_address,
             disconnect_fix=disconnect_fix or chosen.disconnect_fix,
-            handshake_delay=(server_handshake_delay_ms if server_handshake_delay_ms is not None
-                             else chosen.server_handshake_delay_ms) / 1000,
+            handshake_delay=(
+                server_handshake_delay_ms if server_handshake_delay_ms is not None else chosen.server_handshake_delay_ms
+            )
+            / 1000,
             disconnect_delay=server_disconnect_delay_ms / 1000,
-            reconnect_timeout=reconnect_timeout if reconnect_timeout is not None else chosen.reconnect_timeout)
+            reconnect_timeout=reconnect_timeout if reconnect_timeout is not None else chosen.reconnect_timeout,
+        )
         if options in broken:
             pytest.fail(f'nicegui-e2e: {broken[options]} (as for an earlier test)', pytrace=False)
         server = servers.get(options)
@@ -290,6 +318,7 @@ def nicegui_server_factory(pytestconfig: pytest.Config, nicegui_e2e_settings: Se
                 pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
             servers[options] = server
         return server
+
     try:
         yield factory
     finally:
@@ -310,10 +339,17 @@ def nicegui_chrome_arguments() -> list[str]:
 
 
 def _browser_options(chosen: Settings, arguments: list[str], lane: int = 0) -> BrowserOptions:
-    return BrowserOptions(driver=chosen.chromedriver or None, binary=chosen.chrome_binary or None,
-                          headed=chosen.headed, arguments=tuple(arguments), remote_url=chosen.remote_url,
-                          capabilities=chosen.remote_capabilities, devtools=chosen.devtools, lane=lane,
-                          remote_timeout=chosen.remote_timeout)
+    return BrowserOptions(
+        driver=chosen.chromedriver or None,
+        binary=chosen.chrome_binary or None,
+        headed=chosen.headed,
+        arguments=tuple(arguments),
+        remote_url=chosen.remote_url,
+        capabilities=chosen.remote_capabilities,
+        devtools=chosen.devtools,
+        lane=lane,
+        remote_timeout=chosen.remote_timeout,
+    )
 
 
 def _failing_in_one_line(action: Callable[[], Any]) -> Any:
@@ -326,8 +362,9 @@ def _failing_in_one_line(action: Callable[[], Any]) -> Any:
 
 
 @pytest.fixture(scope='session')
-def nicegui_browser(nicegui_e2e_settings: Settings, nicegui_chrome_arguments: list[str],
-                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+def nicegui_browser(
+    nicegui_e2e_settings: Settings, nicegui_chrome_arguments: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
     """One headless Chrome per session (per xdist worker), local or on the Grid named by ``remote_url``. It holds
     no handshake back unless a storm asks, and a storm starts it from a clean state: one blank tab, no cookies,
     no local or session storage. A remote one goes back to the Grid after a test where the Grid has no session
@@ -374,7 +411,7 @@ class CrowdBrowsers:
             except BrowserError as error:  # another worker took the session meanwhile: storm with fewer
                 self.shortfall = str(error)
                 break
-        return [self.first, *self.others[:n - 1]]
+        return [self.first, *self.others[: n - 1]]
 
     def end(self) -> None:
         for browser in self.others:
@@ -385,13 +422,19 @@ class CrowdBrowsers:
 
 
 @pytest.fixture
-def nicegui_crowd_browsers(nicegui_browser: Browser, nicegui_e2e_settings: Settings,
-                           nicegui_chrome_arguments: list[str],
-                           tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrowdBrowsers]:
+def nicegui_crowd_browsers(
+    nicegui_browser: Browser,
+    nicegui_e2e_settings: Settings,
+    nicegui_chrome_arguments: list[str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[CrowdBrowsers]:
     """``take(n)``: up to ``n`` browsers for a crowd, ``nicegui_browser`` first (see :class:`CrowdBrowsers`)."""
+
     def make(lane: int) -> Browser:
-        return Browser(_browser_options(nicegui_e2e_settings, nicegui_chrome_arguments, lane),
-                       tmp_path_factory.mktemp('chrome'))
+        return Browser(
+            _browser_options(nicegui_e2e_settings, nicegui_chrome_arguments, lane), tmp_path_factory.mktemp('chrome')
+        )
+
     take = CrowdBrowsers(nicegui_browser, make)
     try:
         yield take
@@ -407,8 +450,12 @@ def nicegui_allowlist(pytestconfig: pytest.Config, nicegui_e2e_settings: Setting
         paths.append((_resolve_path(pytestconfig, nicegui_e2e_settings.allowlist), False))
     entries: list[incident.AllowEntry] = []
     for path, shipped in paths:
-        problem = _attempt(lambda path=path, shipped=shipped: entries.extend(  # type: ignore[misc]
-            incident.load_allowlist(path, shipped=shipped)), incident.AllowListError)
+        problem = _attempt(
+            lambda path=path, shipped=shipped: entries.extend(  # type: ignore[misc]
+                incident.load_allowlist(path, shipped=shipped)
+            ),
+            incident.AllowListError,
+        )
         if problem:
             pytest.fail(f'nicegui-e2e: {problem}', pytrace=False)
     return entries
@@ -418,9 +465,13 @@ StormRunner = Callable[..., lifecycle.StormReport]
 
 
 @pytest.fixture
-def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings,
-                  nicegui_server_factory: ServerFactory, nicegui_crowd_browsers: CrowdBrowsers,
-                  nicegui_allowlist: list[incident.AllowEntry]) -> StormRunner:
+def nicegui_storm(
+    request: pytest.FixtureRequest,
+    nicegui_e2e_settings: Settings,
+    nicegui_server_factory: ServerFactory,
+    nicegui_crowd_browsers: CrowdBrowsers,
+    nicegui_allowlist: list[incident.AllowEntry],
+) -> StormRunner:
     """Run a storm and get its judged report. Its verdict is enforced when the test ends, whether or not the
     test called ``report.check()``; the report also lands in the summary and, on failure, in the artefacts.
 
@@ -437,37 +488,63 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
     app_marker = request.node.get_closest_marker('nicegui_e2e_app')
     pages_marker = request.node.get_closest_marker('nicegui_e2e_pages')
 
-    def run(scenario: str | StormKind, *, count: int | None = None, cadence: str | None = None,
-            server: NiceGUIServer | None = None, pages: list[str] | None = None, expect_race: bool | None = None,
-            handshake_delay_ms: int | None = None, crowd: int | None = None,
-            prune: bool | None = None, expect_error_pages: bool = False) -> lifecycle.StormReport:
+    def run(
+        scenario: str | StormKind,
+        *,
+        count: int | None = None,
+        cadence: str | None = None,
+        server: NiceGUIServer | None = None,
+        pages: list[str] | None = None,
+        expect_race: bool | None = None,
+        handshake_delay_ms: int | None = None,
+        crowd: int | None = None,
+        prune: bool | None = None,
+        expect_error_pages: bool = False,
+    ) -> lifecycle.StormReport:
         size = crowd if crowd is not None else chosen.crowd
         try:
             kind = storm_require(scenario, chosen.server_selector)
         except StormSkipped as reason:
             pytest.skip(f'nicegui-e2e: {reason}')
         steps = min(chosen.storm_count, kind.most_steps or chosen.storm_count)
-        delay = handshake_delay_ms if handshake_delay_ms is not None else \
-            chosen.handshake_delay_ms if kind.holds_back else 0
-        target = server or nicegui_server_factory(*app_marker.args if app_marker else (),
-                                                  server_disconnect_delay_ms=kind.late_disconnect_ms)
+        delay = (
+            handshake_delay_ms
+            if handshake_delay_ms is not None
+            else chosen.handshake_delay_ms
+            if kind.holds_back
+            else 0
+        )
+        target = server or nicegui_server_factory(
+            *app_marker.args if app_marker else (), server_disconnect_delay_ms=kind.late_disconnect_ms
+        )
         chosen_pages = pages or (list(pages_marker.args) if pages_marker else None) or list(chosen.pages) or None
         check = lifecycle.PageCheck(selector=chosen.check_selector, text=chosen.check_text)
         browsers = nicegui_crowd_browsers(size)
         if size > 1 and len(browsers) < 2:
-            pytest.skip(f'nicegui-e2e: a crowd needs two browsers or more and could have one: '
-                        f'{nicegui_crowd_browsers.shortfall}')
+            pytest.skip(
+                f'nicegui-e2e: a crowd needs two browsers or more and could have one: '
+                f'{nicegui_crowd_browsers.shortfall}'
+            )
         try:
             with ExitStack() as delays:
                 for browser in browsers:
                     delays.enter_context(browser.handshake_delay(delay))
                 report = lifecycle.run(
-                    target, browsers, scenario, pages=chosen_pages, server_selector=chosen.server_selector,
-                    check=check, count=count if count is not None else steps,
+                    target,
+                    browsers,
+                    scenario,
+                    pages=chosen_pages,
+                    server_selector=chosen.server_selector,
+                    check=check,
+                    count=count if count is not None else steps,
                     cadence=Cadence.parse(cadence) if cadence is not None else chosen.storm_cadence,
-                    expect_race=expect_race, allowlist=nicegui_allowlist, versions=versions(),
-                    seed=request.config.stash[SEED], prune=chosen.prune if prune is None else prune,
-                    expect_error_pages=expect_error_pages)
+                    expect_race=expect_race,
+                    allowlist=nicegui_allowlist,
+                    versions=versions(),
+                    seed=request.config.stash[SEED],
+                    prune=chosen.prune if prune is None else prune,
+                    expect_error_pages=expect_error_pages,
+                )
         except StormSkipped as reason:
             pytest.skip(f'nicegui-e2e: {reason}')
         except BrowserError as error:
@@ -479,10 +556,12 @@ def nicegui_storm(request: pytest.FixtureRequest, nicegui_e2e_settings: Settings
             _write_casualty(folder, str(death), target, browsers[0])
             pytest.fail(f'nicegui-e2e: {death} (what was collected: {folder})', pytrace=False)
         if len(browsers) < size:
-            report.verdict.notes.append(f'a crowd of {len(browsers)} of the {size} browsers asked for: '
-                                        f'{nicegui_crowd_browsers.shortfall}')
+            report.verdict.notes.append(
+                f'a crowd of {len(browsers)} of the {size} browsers asked for: {nicegui_crowd_browsers.shortfall}'
+            )
         reports.append(report)
         return report
+
     return run
 
 
@@ -499,8 +578,10 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         for report in reports:
             item.user_properties.append((PROPERTY, report.summary(item.nodeid, reruns).to_json()))
     if unchecked:
-        pytest.fail('\n'.join(f'{report.line}: ' + '; '.join(map(str, report.problems())) for report in unchecked),
-                    pytrace=False)
+        pytest.fail(
+            '\n'.join(f'{report.line}: ' + '; '.join(map(str, report.problems())) for report in unchecked),
+            pytrace=False,
+        )
     return result
 
 
@@ -539,13 +620,19 @@ def _html_extras(config: pytest.Config) -> ModuleType | None:
     if not config.pluginmanager.hasplugin('html'):
         return None
     from pytest_html import extras
+
     return extras
 
 
 def _embedded(extras: ModuleType, storms: list[lifecycle.StormReport], written: list[Path]) -> list[dict[str, Any]]:
     """Each storm's verdict and timeline as HTML, and the screenshot as an image, for a pytest-html row."""
-    found = [extras.html(f'<div class="nicegui-e2e"><pre>{escape(_verdict_text(report))}</pre>'
-                         f'<div style="overflow-x: auto">{timeline.render(report)}</div></div>') for report in storms]
+    found = [
+        extras.html(
+            f'<div class="nicegui-e2e"><pre>{escape(_verdict_text(report))}</pre>'
+            f'<div style="overflow-x: auto">{timeline.render(report)}</div></div>'
+        )
+        for report in storms
+    ]
     for path in written:
         if path.suffix == '.png':
             found.append(extras.png(base64.b64encode(path.read_bytes()).decode('ascii'), name=path.name))
@@ -572,11 +659,14 @@ def _write_artifacts(folder: Path, reports: list[lifecycle.StormReport], browser
     written = []
     for n, report in enumerate(reports, start=1):
         prefix = f'storm{n}-{report.evidence.scenario}'
-        for name, text in (('server.log', report.raw_log),
-                           ('records.jsonl', ''.join(json.dumps(r) + '\n' for r in report.records)),
-                           ('console.json', json.dumps(report.console, indent=1)),
-                           ('events.json', json.dumps(report.events, indent=1)),
-                           ('timeline.svg', timeline.render(report)), ('verdict.txt', _verdict_text(report))):
+        for name, text in (
+            ('server.log', report.raw_log),
+            ('records.jsonl', ''.join(json.dumps(r) + '\n' for r in report.records)),
+            ('console.json', json.dumps(report.console, indent=1)),
+            ('events.json', json.dumps(report.events, indent=1)),
+            ('timeline.svg', timeline.render(report)),
+            ('verdict.txt', _verdict_text(report)),
+        ):
             path = folder / f'{prefix}-{name}'
             path.write_text(text, encoding='utf-8')
             written.append(path)

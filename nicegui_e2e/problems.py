@@ -1,5 +1,6 @@
 """An error as the one line a user reads: its type and the first line of its message (Selenium's messages go
 on for pages of native stack frames)."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 psutil reads process trees the same way on Linux and macOS; the server also runs in a session of its own, so
 a process group signal reaches helpers that left the tree (a daemonised child is re-parented to init).
 """
+
 from __future__ import annotations
 
 import os

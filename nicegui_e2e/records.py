@@ -4,6 +4,7 @@ Raw stderr tells a human what happened; these records tell the collector the sam
 where a traceback starts or which exception caused which. Both are kept, because a line that bypasses
 ``logging`` (a bare ``print`` or a crash in the interpreter) only ever reaches the raw log.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,7 @@ def describe_exception(exc: BaseException) -> dict[str, Any]:
 
 def _frames(tb: TracebackType | None) -> list[dict[str, Any]]:
     return [
-        {'file': frame.filename, 'function': frame.name, 'line': frame.lineno}
-        for frame in traceback.extract_tb(tb)
+        {'file': frame.filename, 'function': frame.name, 'line': frame.lineno} for frame in traceback.extract_tb(tb)
     ]
 
 
@@ -48,8 +48,12 @@ def _causes(exc: BaseException) -> Iterator[dict[str, Any]]:
         if id(nxt) in seen:
             return
         seen.add(id(nxt))
-        yield {'relation': relation, 'type': type(nxt).__name__, 'message': str(nxt),
-               'frames': _frames(nxt.__traceback__)}
+        yield {
+            'relation': relation,
+            'type': type(nxt).__name__,
+            'message': str(nxt),
+            'frames': _frames(nxt.__traceback__),
+        }
         current = nxt
 
 
@@ -122,6 +126,13 @@ def read_records(path: Path) -> list[dict[str, Any]]:
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError:
-            records.append({'time': None, 'level': 'ERROR', 'logger': 'nicegui_e2e.records',
-                            'message': f'unreadable record: {line}', 'exception': None})
+            records.append(
+                {
+                    'time': None,
+                    'level': 'ERROR',
+                    'logger': 'nicegui_e2e.records',
+                    'message': f'unreadable record: {line}',
+                    'exception': None,
+                }
+            )
     return records

@@ -14,6 +14,7 @@ FAIL, or a known bug did not show where the corpus says it must, or showed where
 ``--nicegui-e2e-report`` option wrote (tox sets it per environment) and writes ``compatibility.md`` and a
 self-contained ``compatibility.html`` (no scripts, no fonts, no network) beside them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,6 +39,7 @@ RUN_REPORT_FORMAT = 2
 @dataclass(frozen=True)
 class Cell:
     """One environment of the matrix: its run report, read back into typed records."""
+
     env: str
     versions: dict[str, str]
     storms: list[StormSummary]
@@ -73,6 +75,7 @@ pre-2.11.1 lookup put back on purpose."""
 
 class Mark(str, Enum):
     """What one release says of one known bug; the values are the words the table prints."""
+
     SHOWN = 'shown'
     MISSED = 'expected, not shown'
     UNEXPECTED = 'not expected, shown'
@@ -109,8 +112,9 @@ def mark(cell: Cell, bug: corpus.KnownBug) -> Mark:
         tested, untested = bool(storms), Mark.GUARDED if cell.storms else Mark.NOT_RUN
     else:
         own = [storm for storm in cell.storms if function(storm) == bug.test]
-        findings = [finding for storm in (cell.storms if expected else own)
-                    for finding in (*storm.shown, *storm.failures)]
+        findings = [
+            finding for storm in (cell.storms if expected else own) for finding in (*storm.shown, *storm.failures)
+        ]
         shown = any(map(bug.shown_by, findings))
         tested, untested = bool(own), Mark.NOT_RUN
     if shown:
@@ -127,6 +131,7 @@ def failed_tests(cell: Cell) -> list[str]:
 @dataclass(frozen=True)
 class Verdict:
     """A release in one line: what went wrong, else the known bugs it showed and those it could not show here."""
+
     wrong: list[str]  # a known bug missed or shown against the corpus, storms that FAIL
     shown: list[str]  # keys of the known bugs that showed as the corpus expects
     untested: dict[Mark, list[str]]  # keys of known bugs of the release that this cell could not show, by why
@@ -146,8 +151,12 @@ class Verdict:
         if not self.known:
             return 'no known bug'
         count = f'{self.known} known bug{"s" if self.known > 1 else ""}'
-        return '; '.join([f'{count}: {", ".join(self.shown)}' if self.shown else count,
-                          *(f'{UNTESTED[found]}: {", ".join(keys)}' for found, keys in self.untested.items())])
+        return '; '.join(
+            [
+                f'{count}: {", ".join(self.shown)}' if self.shown else count,
+                *(f'{UNTESTED[found]}: {", ".join(keys)}' for found, keys in self.untested.items()),
+            ]
+        )
 
 
 UNTESTED = {Mark.NOT_RUN: 'not run here', Mark.GUARDED: "behind the suite's guard here"}
@@ -162,8 +171,11 @@ def verdict(cell: Cell) -> Verdict:
     failed = failed_tests(cell)
     wrong += [f'{len(failed)} storm(s) FAIL: {", ".join(failed)}'] if failed else []
     untested = {found: [bug.key for bug, it in marks.items() if it is found] for found in (Mark.NOT_RUN, Mark.GUARDED)}
-    return Verdict(wrong, [bug.key for bug, found in marks.items() if found is Mark.SHOWN],
-                   {found: keys for found, keys in untested.items() if keys})
+    return Verdict(
+        wrong,
+        [bug.key for bug, found in marks.items() if found is Mark.SHOWN],
+        {found: keys for found, keys in untested.items() if keys},
+    )
 
 
 def bug_rows(cells: list[Cell]) -> list[tuple[str, ...]]:
@@ -183,10 +195,12 @@ LEGEND_COLUMNS = ('column', 'bug', 'releases', 'fixed in', 'storm made for it', 
 
 # ---- the suite's own checks --------------------------------------------------------------------------------------
 
-CHECKS = {'test_detector_fires_without_the_fix': 'negative control',
-          'test_on_fails_a_release_that_lost_its_guard': 'lost guard',
-          'test_an_error_page_is_a_finding_never_a_race_hit': 'error page',
-          'test_every_keyerror_of_a_crowd_is_attributed_to_a_browser_and_navigation': 'crowd attribution'}
+CHECKS = {
+    'test_detector_fires_without_the_fix': 'negative control',
+    'test_on_fails_a_release_that_lost_its_guard': 'lost guard',
+    'test_an_error_page_is_a_finding_never_a_race_hit': 'error page',
+    'test_every_keyerror_of_a_crowd_is_attributed_to_a_browser_and_navigation': 'crowd attribution',
+}
 """Short heads for the suite's own checks that this repository's suite has; another check heads by its test."""
 
 
@@ -219,21 +233,51 @@ def check_rows(cells: list[Cell]) -> tuple[tuple[str, ...], list[tuple[str, ...]
 
 # ---- every storm -------------------------------------------------------------------------------------------------
 
-COLUMNS = ('environment', 'NiceGUI', 'Starlette', 'fix', 'test', 'storm', 'handshake', 'navigations', 'race hits',
-           '#4304', 'other errors (allowed)', 'leaked', 'seconds', 'verdict')
+COLUMNS = (
+    'environment',
+    'NiceGUI',
+    'Starlette',
+    'fix',
+    'test',
+    'storm',
+    'handshake',
+    'navigations',
+    'race hits',
+    '#4304',
+    'other errors (allowed)',
+    'leaked',
+    'seconds',
+    'verdict',
+)
 
 
 def rows(cells: list[Cell]) -> list[tuple[str, ...]]:
     table: list[tuple[str, ...]] = []
     for cell in cells:
         for storm in cell.storms:
-            other = [f'{name} x{count}{" (allowed)" if allowed else ""}'
-                     for name, (count, allowed) in sorted(storm.signatures.items()) if '#4304' not in name]
-            table.append((
-                cell.env, storm.nicegui, cell.versions.get('starlette', '?'), storm.mode, test_name(storm),
-                f'{storm.scenario} @ {storm.cadence}', storm.handshake or 'no connect seen', str(storm.navigations),
-                'n/a' if storm.race_hits is None else str(storm.race_hits), str(storm.keyerrors),
-                '; '.join(other) or '0', str(storm.leaked), f'{storm.seconds:.1f}', storm.verdict))
+            other = [
+                f'{name} x{count}{" (allowed)" if allowed else ""}'
+                for name, (count, allowed) in sorted(storm.signatures.items())
+                if '#4304' not in name
+            ]
+            table.append(
+                (
+                    cell.env,
+                    storm.nicegui,
+                    cell.versions.get('starlette', '?'),
+                    storm.mode,
+                    test_name(storm),
+                    f'{storm.scenario} @ {storm.cadence}',
+                    storm.handshake or 'no connect seen',
+                    str(storm.navigations),
+                    'n/a' if storm.race_hits is None else str(storm.race_hits),
+                    str(storm.keyerrors),
+                    '; '.join(other) or '0',
+                    str(storm.leaked),
+                    f'{storm.seconds:.1f}',
+                    storm.verdict,
+                )
+            )
     return table
 
 
@@ -246,26 +290,56 @@ def markdown(table: list[tuple[str, ...]], columns: tuple[str, ...]) -> str:
 def document(cells: list[Cell]) -> str:
     """The Markdown: the same tables as the page, in the same order."""
     columns, own = check_rows(cells)
-    return '\n'.join([
-        '## Known bugs by release', '', markdown(bug_rows(cells), BUG_COLUMNS), LEGEND, '',
-        markdown(legend_rows(), LEGEND_COLUMNS), '## The suite\'s own checks', '', CHECKS_TEXT, '',
-        markdown(own, columns), '## Every storm', '', markdown(rows(cells), COLUMNS)])
+    return '\n'.join(
+        [
+            '## Known bugs by release',
+            '',
+            markdown(bug_rows(cells), BUG_COLUMNS),
+            LEGEND,
+            '',
+            markdown(legend_rows(), LEGEND_COLUMNS),
+            "## The suite's own checks",
+            '',
+            CHECKS_TEXT,
+            '',
+            markdown(own, columns),
+            '## Every storm',
+            '',
+            markdown(rows(cells), COLUMNS),
+        ]
+    )
 
 
-LEGEND = ('**shown**: the bug showed, as the corpus expects on this release. **expected, not shown** and **not '
-          'expected, shown**: FAIL. **expected, not run**: the storm made for it did not run here. **expected, '
-          'guarded**: #4304 on a release whose handler had the suite\'s guard in every storm. Blank: not expected, '
-          'not shown.')
-CHECKS_TEXT = ('Storms that fail on purpose, to show that a detector fires: **fired** as it must, **FAIL** where it '
-               'did not, blank where the check did not run or does not apply. They say nothing about the release.')
+LEGEND = (
+    '**shown**: the bug showed, as the corpus expects on this release. **expected, not shown** and **not '
+    'expected, shown**: FAIL. **expected, not run**: the storm made for it did not run here. **expected, '
+    "guarded**: #4304 on a release whose handler had the suite's guard in every storm. Blank: not expected, "
+    'not shown.'
+)
+CHECKS_TEXT = (
+    'Storms that fail on purpose, to show that a detector fires: **fired** as it must, **FAIL** where it '
+    'did not, blank where the check did not run or does not apply. They say nothing about the release.'
+)
 
 
 # ---- the page ----------------------------------------------------------------------------------------------------
 
-COLOURS = {Mark.SHOWN: '#fde9c4', Mark.MISSED: '#f4b4b4', Mark.UNEXPECTED: '#f4b4b4', Mark.NOT_RUN: '#eeeeee',
-           Mark.GUARDED: '#eeeeee', Mark.CLEAR: ''}
-WORDS = {Mark.SHOWN: 'shown', Mark.MISSED: 'FAIL: missed', Mark.UNEXPECTED: 'FAIL: unexpected',
-         Mark.NOT_RUN: 'not run', Mark.GUARDED: 'guarded', Mark.CLEAR: ''}
+COLOURS = {
+    Mark.SHOWN: '#fde9c4',
+    Mark.MISSED: '#f4b4b4',
+    Mark.UNEXPECTED: '#f4b4b4',
+    Mark.NOT_RUN: '#eeeeee',
+    Mark.GUARDED: '#eeeeee',
+    Mark.CLEAR: '',
+}
+WORDS = {
+    Mark.SHOWN: 'shown',
+    Mark.MISSED: 'FAIL: missed',
+    Mark.UNEXPECTED: 'FAIL: unexpected',
+    Mark.NOT_RUN: 'not run',
+    Mark.GUARDED: 'guarded',
+    Mark.CLEAR: '',
+}
 """A cell's words on the page, shorter than the Markdown's; its title gives them in full."""
 
 
@@ -276,35 +350,49 @@ def verdict_colour(found: Verdict) -> str:
 
 
 def td(text: str, colour: str = '', title: str = '', css: str = '') -> str:
-    attributes = (f' class="{css}"' if css else '') + (f' style="background:{colour}"' if colour else '') \
+    attributes = (
+        (f' class="{css}"' if css else '')
+        + (f' style="background:{colour}"' if colour else '')
         + (f' title="{escape(title)}"' if title else '')
+    )
     return f'<td{attributes}>{escape(text)}</td>'
 
 
 def html_bugs(cells: list[Cell]) -> str:
-    heads = ''.join(f'<th title="{escape(bug.key)}: {escape(bug.releases)}">{escape(head(bug))}'
-                    f'<br><small>fixed {escape(bug.first_fixed)}</small></th>' for bug in BUGS)
+    heads = ''.join(
+        f'<th title="{escape(bug.key)}: {escape(bug.releases)}">{escape(head(bug))}'
+        f'<br><small>fixed {escape(bug.first_fixed)}</small></th>'
+        for bug in BUGS
+    )
     body = []
     for cell in cells:
         marks = [(bug, mark(cell, bug)) for bug in BUGS]
-        boxes = ''.join(td(WORDS[found], COLOURS[found], f'{bug.key}: {found.value or "not expected, not shown"}',
-                           'm') for bug, found in marks)
-        body.append(f'<tr><th>{escape(cell.nicegui)}</th>{td(cell.env, css="e")}{boxes}'
-                    f'{td(str(verdict(cell)), verdict_colour(verdict(cell)), css="v")}</tr>')
-    return (f'<table class="bugs"><thead><tr><th>NiceGUI</th><th>environment</th>{heads}<th>verdict</th></tr>'
-            f'</thead><tbody>{"".join(body)}</tbody></table>')
+        boxes = ''.join(
+            td(WORDS[found], COLOURS[found], f'{bug.key}: {found.value or "not expected, not shown"}', 'm')
+            for bug, found in marks
+        )
+        body.append(
+            f'<tr><th>{escape(cell.nicegui)}</th>{td(cell.env, css="e")}{boxes}'
+            f'{td(str(verdict(cell)), verdict_colour(verdict(cell)), css="v")}</tr>'
+        )
+    return (
+        f'<table class="bugs"><thead><tr><th>NiceGUI</th><th>environment</th>{heads}<th>verdict</th></tr>'
+        f'</thead><tbody>{"".join(body)}</tbody></table>'
+    )
 
 
 def html_table(table: list[tuple[str, ...]], columns: tuple[str, ...], css: str = '') -> str:
     head_row = ''.join(f'<th>{escape(c)}</th>' for c in columns)
     body = ''.join('<tr>' + ''.join(td(cell) for cell in row) + '</tr>' for row in table)
-    return f'<table{f" class={chr(34)}{css}{chr(34)}" if css else ""}><thead><tr>{head_row}</tr></thead>' \
-           f'<tbody>{body}</tbody></table>'
+    return (
+        f'<table{f" class={chr(34)}{css}{chr(34)}" if css else ""}><thead><tr>{head_row}</tr></thead>'
+        f'<tbody>{body}</tbody></table>'
+    )
 
 
 def html(cells: list[Cell]) -> str:
     columns, own = check_rows(cells)
-    return f'''<!DOCTYPE html>
+    return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>NiceGUI connection lifecycle: compatibility</title>
 <style>
 body {{ font-family: sans-serif; margin: 0.6em 1em; font-size: 13px; }}
@@ -324,7 +412,7 @@ not expected. <b>not run</b>: its storm did not run in this environment. <b>guar
 suite's guard. Blank: not expected, not shown.</p>
 {html_bugs(cells)}
 <h2>The suite's own checks</h2>
-<p>{escape(CHECKS_TEXT.replace("**", ""))}</p>
+<p>{escape(CHECKS_TEXT.replace('**', ''))}</p>
 {html_table(own, columns, 'checks')}
 <h2>The known bugs</h2>
 {html_table(legend_rows(), LEGEND_COLUMNS)}
@@ -332,10 +420,11 @@ suite's guard. Blank: not expected, not shown.</p>
 <details><summary>one row per storm in each environment</summary>
 {html_table(rows(cells), COLUMNS)}
 </details></body></html>
-'''
+"""
 
 
 # ---- reading and the command -------------------------------------------------------------------------------------
+
 
 class ReportError(ValueError):
     """A run report cannot be read; the message is the one line the user sees."""
@@ -348,15 +437,18 @@ def load(folder: Path) -> list[Cell]:
             data = json.loads(path.read_text(encoding='utf-8'))
             found = data.get('format', 1)
             if found != RUN_REPORT_FORMAT:
-                raise ReportError(f'{path}: a run report of format {found}, this report reads format '
-                                  f'{RUN_REPORT_FORMAT}; run its environment again with this version')
-            cells.append(Cell(path.stem, data.get('versions', {}),
-                              [StormSummary.from_data(s) for s in data['storms']]))
+                raise ReportError(
+                    f'{path}: a run report of format {found}, this report reads format '
+                    f'{RUN_REPORT_FORMAT}; run its environment again with this version'
+                )
+            cells.append(Cell(path.stem, data.get('versions', {}), [StormSummary.from_data(s) for s in data['storms']]))
         except ReportError:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise ReportError(f'{path}: not a run report this version reads ({type(error).__name__}: {error}); '
-                              'run its environment again') from None
+            raise ReportError(
+                f'{path}: not a run report this version reads ({type(error).__name__}: {error}); '
+                'run its environment again'
+            ) from None
     return sorted(cells, key=release_order)
 
 
@@ -374,9 +466,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('cells', type=Path, help='folder of JSON run reports')
     parser.add_argument('--out', type=Path, default=Path('reports'), help='folder for the report files')
-    parser.add_argument('--expect-detection', action='append', default=[], metavar='ENV',
-                        help='an environment that runs without the fix: it must be there and detect #4304 '
-                             '(its exit code was ignored, so this is what holds it to its purpose)')
+    parser.add_argument(
+        '--expect-detection',
+        action='append',
+        default=[],
+        metavar='ENV',
+        help='an environment that runs without the fix: it must be there and detect #4304 '
+        '(its exit code was ignored, so this is what holds it to its purpose)',
+    )
     args = parser.parse_args(argv)
     try:
         cells = load(args.cells) if args.cells.is_dir() else []

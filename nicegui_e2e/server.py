@@ -3,6 +3,7 @@
 Knows nothing of browsers. The process binds its own port (0 means "any free one"), so parallel xdist
 workers never race for a port; the controller learns it from ``server.json``, then waits for a real page.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,6 +36,7 @@ class ServerError(RuntimeError):
 class ServerOptions:
     """How to run the app: everything the bootstrap needs, plus the controller's own deadlines. Frozen, so that
     equal options name one server (the plugin keeps its servers by them)."""
+
     app: Path
     host: str = '127.0.0.1'
     address: str = ''  # the host browsers use to reach the server, where it is not ``host`` (browsers elsewhere)
@@ -54,8 +56,9 @@ class ServerOptions:
         absolute paths, and this process as its parent."""
         shared = {f.name for f in fields(BootSettings)} & {f.name for f in fields(self)}
         told = {name: getattr(self, name) for name in shared}
-        return BootSettings(**{**told, 'app': str(self.app.resolve()), 'run_dir': str(run_dir.resolve()),
-                               'parent': os.getpid()})
+        return BootSettings(
+            **{**told, 'app': str(self.app.resolve()), 'run_dir': str(run_dir.resolve()), 'parent': os.getpid()}
+        )
 
 
 class NiceGUIServer:
@@ -105,8 +108,14 @@ class NiceGUIServer:
             env.setdefault('PYTHONPYCACHEPREFIX', str(BYTECODE_CACHE))
         with open(self.run_dir / 'stdout.log', 'ab') as out, open(self.run_dir / 'stderr.log', 'ab') as err:
             self._process = subprocess.Popen(
-                [self.options.python, '-m', 'nicegui_e2e.bootstrap'], stdout=out, stderr=err,
-                stdin=subprocess.DEVNULL, env=env, cwd=self.options.app.parent, start_new_session=True)
+                [self.options.python, '-m', 'nicegui_e2e.bootstrap'],
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=self.options.app.parent,
+                start_new_session=True,
+            )
         try:
             self._info = self._wait(self._published, f'{self.options.app.name} to bind its port')
             (pages,) = self._wait(self._serving, f'{self.options.app.name} to start serving')
@@ -123,6 +132,7 @@ class NiceGUIServer:
             if self._process is not None and self._process.poll() is not None:
                 raise ServerError(self._death_message(self._process.returncode))
             return condition()
+
         try:
             return wait_for(ready_or_dead, timeout=self.options.startup_timeout, what=what, interval=0.05)
         except WaitTimeout as error:
@@ -151,8 +161,10 @@ class NiceGUIServer:
         said = [line for line in self.stderr().splitlines() if line.startswith('nicegui-e2e: ')]
         if said:
             return said[-1].removeprefix('nicegui-e2e: ')
-        return f'server for {self.options.app.name} exited with code {code} before it was ready; ' \
-               f'last log lines: {self.log_tail()}'
+        return (
+            f'server for {self.options.app.name} exited with code {code} before it was ready; '
+            f'last log lines: {self.log_tail()}'
+        )
 
     def stdout(self) -> str:
         return _read(self.run_dir / 'stdout.log')

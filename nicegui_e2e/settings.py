@@ -8,6 +8,7 @@ from, so a user fixes the right file.
 
 This module knows nothing of pytest beyond the two methods it reads values through.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,6 +54,7 @@ def _whole(minimum: int) -> Callable[[str], int]:
         if number < minimum:
             raise ValueError(f'wants a whole number of at least {minimum}')
         return number
+
     return parse
 
 
@@ -78,11 +80,13 @@ KEEPS: tuple[Keep, ...] = ('on-failure', 'always', 'never')
 
 def _one_of(choices: tuple[Choice, ...]) -> Callable[[str], Choice]:
     """A parser that takes one of ``choices``, as written."""
+
     def parse(text: str) -> Choice:
         for choice in choices:
             if text.strip() == choice:
                 return choice
         raise ValueError(f'wants one of {", ".join(choices)}')
+
     return parse
 
 
@@ -153,6 +157,7 @@ def _seed(text: str) -> int | None:
 @dataclass(frozen=True)
 class Spec:
     """One setting: its name, what it means, its default (as text, as a user would write it) and its parser."""
+
     name: str
     help: str
     default: str
@@ -162,48 +167,108 @@ class Spec:
 
 SPECS: tuple[Spec, ...] = (
     Spec('app', "the NiceGUI app file to serve (default: NiceGUI's main_file ini key, else main.py)", ''),
-    Spec('pages', 'paths to storm, separated by commas (default: the pages the app registers without path '
-                  'parameters); may name instances of parameterised routes such as /orders/1', '', _pages),
-    Spec('server_selector', 'CSS selector of the element whose click makes the server navigate '
-                            '(ui.navigate.to); the server storm is skipped without one', ''),
+    Spec(
+        'pages',
+        'paths to storm, separated by commas (default: the pages the app registers without path '
+        'parameters); may name instances of parameterised routes such as /orders/1',
+        '',
+        _pages,
+    ),
+    Spec(
+        'server_selector',
+        'CSS selector of the element whose click makes the server navigate '
+        '(ui.navigate.to); the server storm is skipped without one',
+        '',
+    ),
     Spec('check_selector', 'CSS selector the page check clicks after its round trip (optional)', ''),
     Spec('check_text', 'text the page check waits for on the page after that click (optional)', ''),
-    Spec('disconnect_fix', 'off: NiceGUI as shipped; on: the #4304 guard where NiceGUI lacks it (a NiceGUI that '
-                           'should have it fails); bug: the pre-2.11.1 behaviour, #4304 expected', 'off', _mode),
+    Spec(
+        'disconnect_fix',
+        'off: NiceGUI as shipped; on: the #4304 guard where NiceGUI lacks it (a NiceGUI that '
+        'should have it fails); bug: the pre-2.11.1 behaviour, #4304 expected',
+        'off',
+        _mode,
+    ),
     Spec('storm_count', 'navigations per storm', '30', _whole(1)),
-    Spec('crowd', 'browsers storming the server at once, each with a seed of its own; a crowd is judged as one '
-                  'storm, with what each browser caused attributed to it', '1', _whole(1)),
-    Spec('prune', "also judge each storm after its browsers left and NiceGUI's own prune, on its own schedule, "
-                  'ran over its clients, aged past the threshold: none of them and no more asyncio tasks than '
-                  'before may be left (off: a quicker pass)', 'on', _switch, switch=True),
+    Spec(
+        'crowd',
+        'browsers storming the server at once, each with a seed of its own; a crowd is judged as one '
+        'storm, with what each browser caused attributed to it',
+        '1',
+        _whole(1),
+    ),
+    Spec(
+        'prune',
+        "also judge each storm after its browsers left and NiceGUI's own prune, on its own schedule, "
+        'ran over its clients, aged past the threshold: none of them and no more asyncio tasks than '
+        'before may be left (off: a quicker pass)',
+        'on',
+        _switch,
+        switch=True,
+    ),
     Spec('storm_cadence', 'pause between navigations: 150, 0-400, sweep:0-400 or connect', 'connect', Cadence.parse),
-    Spec('handshake_delay_ms', 'browser fault: hold the handshake back this long after connect (0: natural timing)',
-         '1000', _whole(0)),
+    Spec(
+        'handshake_delay_ms',
+        'browser fault: hold the handshake back this long after connect (0: natural timing)',
+        '1000',
+        _whole(0),
+    ),
     Spec('server_handshake_delay_ms', 'server fault: delay handshake processing this long', '0', _whole(0)),
-    Spec('reconnect_timeout', "seconds NiceGUI keeps a client whose socket left, on the servers the suite starts "
-                              "(default: the app's own); a storm settles for at most this plus 5 s", '', _seconds),
+    Spec(
+        'reconnect_timeout',
+        'seconds NiceGUI keeps a client whose socket left, on the servers the suite starts '
+        "(default: the app's own); a storm settles for at most this plus 5 s",
+        '',
+        _seconds,
+    ),
     Spec('server_host', 'address the server binds (loopback unless you ask otherwise)', '127.0.0.1'),
-    Spec('server_address', 'host name or address under which the browsers reach the server, where they run '
-                           'elsewhere (default: the bound address; 127.0.0.1 for a wildcard bind)', ''),
-    Spec('remote_url', 'a Selenium Grid (or any WebDriver server) to run the browsers on, like '
-                       'http://127.0.0.1:4444 (default: a local Chrome)', '', _url),
-    Spec('remote_capabilities', 'JSON object of capabilities added to every remote browser\'s request', '',
-         _capabilities),
-    Spec('remote_timeout', 'seconds the Grid may take to place a browser session, or to answer a command of '
-                           'one; past it the test fails or its crowd storms with fewer browsers, in one line',
-         '60', _deadline),
-    Spec('devtools', 'how the suite reaches inside the browser: auto (CDP for a local Chrome, WebDriver BiDi '
-                     'where a remote session offers it, else CDP through the Grid), bidi or cdp', 'auto',
-         preference),
+    Spec(
+        'server_address',
+        'host name or address under which the browsers reach the server, where they run '
+        'elsewhere (default: the bound address; 127.0.0.1 for a wildcard bind)',
+        '',
+    ),
+    Spec(
+        'remote_url',
+        'a Selenium Grid (or any WebDriver server) to run the browsers on, like '
+        'http://127.0.0.1:4444 (default: a local Chrome)',
+        '',
+        _url,
+    ),
+    Spec(
+        'remote_capabilities', "JSON object of capabilities added to every remote browser's request", '', _capabilities
+    ),
+    Spec(
+        'remote_timeout',
+        'seconds the Grid may take to place a browser session, or to answer a command of '
+        'one; past it the test fails or its crowd storms with fewer browsers, in one line',
+        '60',
+        _deadline,
+    ),
+    Spec(
+        'devtools',
+        'how the suite reaches inside the browser: auto (CDP for a local Chrome, WebDriver BiDi '
+        'where a remote session offers it, else CDP through the Grid), bidi or cdp',
+        'auto',
+        preference,
+    ),
     Spec('chromedriver', 'chromedriver to use (default: found on PATH, offline)', ''),
-    Spec('chrome_binary', 'Chrome or Chromium binary (default: the headless shell where installed, '
-                          'else Chrome found on PATH)', ''),
+    Spec(
+        'chrome_binary',
+        'Chrome or Chromium binary (default: the headless shell where installed, else Chrome found on PATH)',
+        '',
+    ),
     Spec('headed', 'show the browser window (full Chrome, not the headless shell)', 'off', _switch, switch=True),
     Spec('allowlist', 'TOML file of incident signatures allowed to pass, in addition to the built-in list', ''),
     Spec('artifacts', 'folder for failure artefacts (per test, xdist-safe)', 'artifacts'),
-    Spec('artifacts_keep', "when a storm test's artefacts are kept: on-failure, always or never (a failing "
-                           "storm's row in a pytest-html report carries its verdict, timeline and screenshot "
-                           'whatever this says)', 'on-failure', _one_of(KEEPS)),
+    Spec(
+        'artifacts_keep',
+        "when a storm test's artefacts are kept: on-failure, always or never (a failing "
+        "storm's row in a pytest-html report carries its verdict, timeline and screenshot "
+        'whatever this says)',
+        'on-failure',
+        _one_of(KEEPS),
+    ),
     Spec('storm_seed', 'seed of jittered cadences (default: a new one per run, shown in the header)', '', _seed),
     Spec('report', 'write every storm of the run as JSON to this file (the matrix report reads it)', ''),
 )
@@ -214,6 +279,7 @@ SPEC = {spec.name: spec for spec in SPECS}
 class Settings:
     """Every setting, typed; ``sources`` says where each value came from (for the header and for errors). Only
     :func:`read` makes one, from the :data:`SPECS`, where each default is written."""
+
     app: str
     pages: tuple[str, ...]
     server_selector: str
@@ -245,8 +311,11 @@ class Settings:
 
     def changed(self) -> dict[str, tuple[str, Source]]:
         """Settings not at their default, as name -> (value as text, source)."""
-        return {f.name: (str(getattr(self, f.name)), self.sources[f.name])
-                for f in fields(self) if f.name in self.sources and self.sources[f.name] != 'default'}
+        return {
+            f.name: (str(getattr(self, f.name)), self.sources[f.name])
+            for f in fields(self)
+            if f.name in self.sources and self.sources[f.name] != 'default'
+        }
 
 
 class Reader(Protocol):
@@ -259,8 +328,12 @@ class Reader(Protocol):
 
 def where(spec: Spec, source: Source) -> str:
     """Where a value came from, in the words a user needs to find it."""
-    return {'flag': f'the flag {flag(spec.name)}', 'environment': f'the environment variable {env(spec.name)}',
-            'ini': f'the ini key {ini(spec.name)}', 'default': 'the default'}[source]
+    return {
+        'flag': f'the flag {flag(spec.name)}',
+        'environment': f'the environment variable {env(spec.name)}',
+        'ini': f'the ini key {ini(spec.name)}',
+        'default': 'the default',
+    }[source]
 
 
 def raw(reader: Reader, spec: Spec, environ: Mapping[str, str]) -> tuple[str, Source]:

@@ -8,6 +8,7 @@ JavaScript runs, so a storm that waits for each load steps over it; storms here 
 unless the step needs an element (a link to click), and ``connect`` cadence leaves as soon as the page's
 socket reports connected.
 """
+
 from __future__ import annotations
 
 import enum
@@ -26,6 +27,7 @@ from .waiting import wait_for
 class Cadence:
     """Milliseconds between navigations: fixed ``150``, jittered ``0-400``, swept ``sweep:0-400``, or
     ``connect``: leave as soon as the page's socket is connected (plus an optional ``connect+5`` offset)."""
+
     low: float
     high: float
     mode: str = 'fixed'
@@ -39,7 +41,7 @@ class Cadence:
             return cls(offset, offset, 'connect')
         mode = 'fixed'
         if text.startswith('sweep:'):
-            mode, text = 'sweep', text[len('sweep:'):]
+            mode, text = 'sweep', text[len('sweep:') :]
         match = re.fullmatch(r'(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?', text)
         if not match:
             raise ValueError(f'cadence must look like 150, 0-400, sweep:0-400 or connect, not {text!r}')
@@ -74,6 +76,7 @@ class Cadence:
 @dataclass
 class Navigation:
     """One step of a storm: when it started (wall clock, as the server's ledger) and where it went."""
+
     t: float
     action: str
     target: str
@@ -113,12 +116,17 @@ class StormResult:
         for n, lane in enumerate(lanes):
             for nav in lane.navigations:
                 nav.lane = n
-        return cls(lanes[0].scenario, lanes[0].cadence, started=min(lane.started for lane in lanes),
-                   ended=max(lane.ended for lane in lanes),
-                   navigations=sorted((nav for lane in lanes for nav in lane.navigations), key=lambda nav: nav.t),
-                   missed=[f'browser {n + 1}: {miss}' for n, lane in enumerate(lanes) for miss in lane.missed],
-                   lost=[f'browser {n + 1}: {loss}' for n, lane in enumerate(lanes) for loss in lane.lost],
-                   live_departures=sum(lane.live_departures for lane in lanes), lanes=lanes)
+        return cls(
+            lanes[0].scenario,
+            lanes[0].cadence,
+            started=min(lane.started for lane in lanes),
+            ended=max(lane.ended for lane in lanes),
+            navigations=sorted((nav for lane in lanes for nav in lane.navigations), key=lambda nav: nav.t),
+            missed=[f'browser {n + 1}: {miss}' for n, lane in enumerate(lanes) for miss in lane.missed],
+            lost=[f'browser {n + 1}: {loss}' for n, lane in enumerate(lanes) for loss in lane.lost],
+            live_departures=sum(lane.live_departures for lane in lanes),
+            lanes=lanes,
+        )
 
 
 Step = Callable[[Any, str, int], tuple[str, str]]
@@ -135,16 +143,19 @@ def window_open(driver: Any) -> bool:
 
     A document that is no NiceGUI page at all (``about:blank`` behind a storm's tabs) has no window to wait
     for; a NiceGUI page that the storm left is flagged and never counts."""
-    return bool(driver.execute_script(
-        'const s = window.__niceguiE2E;'
-        'return location.protocol === "about:" || !!(s && !s.left && s.windows > 0)'))
+    return bool(
+        driver.execute_script(
+            'const s = window.__niceguiE2E;return location.protocol === "about:" || !!(s && !s.left && s.windows > 0)'
+        )
+    )
 
 
 def handshaken(driver: Any, flag: str = 'left') -> bool:
     """Whether this document (one not marked with ``flag``) finished NiceGUI's handshake, so events from it
     reach the server."""
-    return bool(driver.execute_script(
-        'const s = window.__niceguiE2E; return !!(s && !s[arguments[0]] && s.acks > 0)', flag))
+    return bool(
+        driver.execute_script('const s = window.__niceguiE2E; return !!(s && !s[arguments[0]] && s.acks > 0)', flag)
+    )
 
 
 LIVE_FLAG = 'nicegui_e2e_live'
@@ -154,8 +165,11 @@ LIVE_FLAG = 'nicegui_e2e_live'
 def arm_live(driver: Any) -> bool:
     """Ask the next page of this tab to handshake at once; False where this document has no storage (a blank
     tab), so that page is left inside its window as usual."""
-    return bool(driver.execute_script(
-        'try { sessionStorage.setItem(arguments[0], "1"); return true; } catch (e) { return false; }', LIVE_FLAG))
+    return bool(
+        driver.execute_script(
+            'try { sessionStorage.setItem(arguments[0], "1"); return true; } catch (e) { return false; }', LIVE_FLAG
+        )
+    )
 
 
 def wait_window(driver: Any, timeout: float = 10.0) -> None:
@@ -166,9 +180,20 @@ def wait_handshaken(driver: Any, timeout: float = 10.0, flag: str = 'left') -> N
     wait_for(lambda: handshaken(driver, flag), timeout=timeout, what='the page to finish its handshake')
 
 
-def run_storm(driver: Any, base_url: str, scenario: str, step: Step, *, count: int, cadence: Cadence,
-              seed: int = 0, live_share: float = 0.0, step_timeout: float = 10.0,
-              give_up_after: int = 3, trouble: Callable[[], str] = lambda: '') -> StormResult:
+def run_storm(
+    driver: Any,
+    base_url: str,
+    scenario: str,
+    step: Step,
+    *,
+    count: int,
+    cadence: Cadence,
+    seed: int = 0,
+    live_share: float = 0.0,
+    step_timeout: float = 10.0,
+    give_up_after: int = 3,
+    trouble: Callable[[], str] = lambda: '',
+) -> StormResult:
     """Take ``count`` steps, pausing by ``cadence`` after each; a step that fails is noted, not fatal, but
     ``give_up_after`` failures in a row end the storm: the page is broken, and waiting out every step's
     deadline would only hide that for minutes.
@@ -229,10 +254,12 @@ def _cycle_target(pages: Pages, i: int) -> str:
 
 def step_get(pages: Pages) -> Step:
     """(a) ``driver.get`` over several pages."""
+
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         target = _cycle_target(pages, i)
         driver.get(base_url + target)
         return 'get', target
+
     return step
 
 
@@ -246,20 +273,22 @@ def open_live(driver: Any, url: str, timeout: float) -> None:
 def step_stay(pages: Pages, timeout: float = 10.0) -> Step:
     """(i) load a page and stay on it until its handshake is done, as a reader does, then go on: a page that
     never gets there in ``timeout`` (it hangs, or reloads itself again and again) is a missed step."""
+
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         target = _cycle_target(pages, i)
         open_live(driver, base_url + target, timeout)
         return 'stay', target
+
     return step
 
 
-DROP_TRANSPORT = '''
+DROP_TRANSPORT = """
 const engine = window.socket && window.socket.io.engine;
 const ws = engine && engine.transport && engine.transport.ws;
 if (!ws) return false;
 ws.close();
 return true;
-'''
+"""
 """Close the page's WebSocket under socket.io, as a network change does: socket.io takes it for a lost
 transport and reconnects on a new socket, with the page's same client id."""
 
@@ -269,11 +298,11 @@ def acks(driver: Any) -> int:
     return int(driver.execute_script('const s = window.__niceguiE2E; return s ? s.acks : 0'))
 
 
-CAME_BACK = '''
+CAME_BACK = """
 const s = window.__niceguiE2E;
 if (!s || !s.dropped) return 'reloaded';
 return s.acks > arguments[0] ? 'reconnected' : null;
-'''
+"""
 """How the page whose connection was dropped came back: on a new socket, or as a new document."""
 
 
@@ -286,6 +315,7 @@ def step_drop(pages: Pages, hold: float, answers: Callable[[Any], object], timeo
     handshook again; then stay ``hold`` seconds, a reader on the page while the server acts on the old socket's
     end, and ``answers`` must prove the page still works. A page that came back as a new document reloaded
     itself: the user's state on it is gone."""
+
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         target = _cycle_target(pages, i)
         open_live(driver, base_url + target, timeout)
@@ -293,17 +323,22 @@ def step_drop(pages: Pages, hold: float, answers: Callable[[Any], object], timeo
         mark_left(driver, 'dropped')  # names this document: one that replaces it has no such flag
         if not driver.execute_script(DROP_TRANSPORT):
             raise RuntimeError('the page has no WebSocket to drop (its socket runs on long polling)')
-        came_back = wait_for(lambda: driver.execute_script(CAME_BACK, before), timeout=timeout,
-                             what='the page to reconnect and handshake again')
+        came_back = wait_for(
+            lambda: driver.execute_script(CAME_BACK, before),
+            timeout=timeout,
+            what='the page to reconnect and handshake again',
+        )
         if came_back == 'reloaded':
             raise LostPage('the page did not come through its reconnect: it reloaded itself')
         time.sleep(hold)  # the reader's stay: a page killed by a late disconnect shows nothing to wait for
         try:
             answers(driver)
         except Exception as error:
-            raise LostPage(f'the page did not come through its reconnect: it no longer answers ({one_line(error)})') \
-                from None
+            raise LostPage(
+                f'the page did not come through its reconnect: it no longer answers ({one_line(error)})'
+            ) from None
         return 'drop', target
+
     return step
 
 
@@ -311,54 +346,71 @@ def click_when_present(driver: Any, selector: str, timeout: float) -> None:
     """Click the first element matching the CSS ``selector`` as soon as it is in the DOM: a DOM click, with no
     wait for "clickable"."""
     from selenium.webdriver.common.by import By
-    element = wait_for(lambda: next(iter(driver.find_elements(By.CSS_SELECTOR, selector)), None),
-                       timeout=timeout, what=f'{selector} on the page')
+
+    element = wait_for(
+        lambda: next(iter(driver.find_elements(By.CSS_SELECTOR, selector)), None),
+        timeout=timeout,
+        what=f'{selector} on the page',
+    )
     driver.execute_script('arguments[0].click()', element)
 
 
-LEAVES_THIS_PAGE = '''
+LEAVES_THIS_PAGE = """
 const here = location.href.split('#')[0];
 const leaves = (a) => a.href.split('#')[0] !== here || !['', '_self'].includes(a.target) || a.hasAttribute('download');
-'''
+"""
 """JavaScript: ``leaves(a)``, whether a click on the link ``a`` leaves this document (or opens another)."""
 
-APP_LINKS = '''
+APP_LINKS = """
 const links = Array.from(document.querySelectorAll('a[href]')).filter((a) =>
   a.origin === location.origin && a.protocol.startsWith('http') && ['', '_self'].includes(a.target)
   && !a.hasAttribute('download') && leaves(a));
-'''
+"""
 """JavaScript: ``links``, the links the page shows that stay inside the app and leave this document."""
 
-CLICKABLES = '''
+CLICKABLES = """
 const clickables = Array.from(document.querySelectorAll('button, [role=button], .q-btn')).filter((el) => {
   const link = el.closest('a[href]');
   return !(link && leaves(link)) && !el.disabled && el.getAttribute('aria-disabled') !== 'true'
     && el.getClientRects().length > 0;
 });
-'''
+"""
 """JavaScript: ``clickables``, the app's own clickable elements on the page in document order: buttons (a
 NiceGUI ``ui.button`` is a Quasar ``.q-btn``) and elements with the button role, shown (laid out) and enabled.
 One that is, or sits inside, a link leaving this document is left out: a click on it is a navigation (the
 ``link`` storm's), not an event for the page's handlers."""
 
-CLICK_A_LINK = LEAVES_THIS_PAGE + APP_LINKS + '''
+CLICK_A_LINK = (
+    LEAVES_THIS_PAGE
+    + APP_LINKS
+    + """
 if (!links.length) return null;
 const link = links[arguments[0] % links.length];
 link.click();
 return link.pathname + link.search;
-'''
+"""
+)
 """Click one of the page's :data:`APP_LINKS`, chosen by ``arguments[0]``; null if none."""
 
-CLICK_FIRST_CLICKABLE = LEAVES_THIS_PAGE + CLICKABLES + '''
+CLICK_FIRST_CLICKABLE = (
+    LEAVES_THIS_PAGE
+    + CLICKABLES
+    + """
 if (!clickables.length) return false;
 clickables[0].click();
 return true;
-'''
+"""
+)
 """Click the first of the page's :data:`CLICKABLES` (a DOM click, no wait for "clickable"); false if none."""
 
-APP_FACTS = LEAVES_THIS_PAGE + APP_LINKS + CLICKABLES + '''
+APP_FACTS = (
+    LEAVES_THIS_PAGE
+    + APP_LINKS
+    + CLICKABLES
+    + """
 return [links.length, clickables.length];
-'''
+"""
+)
 """How many :data:`APP_LINKS` and :data:`CLICKABLES` the page shows."""
 
 
@@ -372,9 +424,11 @@ def step_link(pages: Pages, seed: int = 0, timeout: float = 10.0) -> Step:
             driver.get(base_url + pages[0])
             return 'get', pages[0]
         pick = choose.randrange(1 << 30)
-        target = wait_for(lambda: driver.execute_script(CLICK_A_LINK, pick), timeout=timeout,
-                          what='a link inside the app on the page')
+        target = wait_for(
+            lambda: driver.execute_script(CLICK_A_LINK, pick), timeout=timeout, what='a link inside the app on the page'
+        )
         return 'click', str(target)
+
     return step
 
 
@@ -407,6 +461,7 @@ def step_history(pages: Pages) -> Step:
             return 'back', ''
         driver.forward()
         return 'forward', ''
+
     return step
 
 
@@ -420,11 +475,13 @@ def step_reload(pages: Pages) -> Step:
             return 'get', page
         driver.execute_script('location.reload()')
         return 'reload', page
+
     return step
 
 
 def step_tabs(pages: Pages, install: Callable[[Any], object] | None = None) -> Step:
     """(e) open a page in a new tab, then close the tab on the next step."""
+
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         handles = driver.window_handles
         if len(handles) > 1:
@@ -438,11 +495,13 @@ def step_tabs(pages: Pages, install: Callable[[Any], object] | None = None) -> S
         target = _cycle_target(pages, i)
         driver.get(base_url + target)
         return 'open-tab', target
+
     return step
 
 
 def step_location(pages: Pages) -> Step:
     """(f) JavaScript ``location`` assignment from inside the page."""
+
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         target = _cycle_target(pages, i)
         if i == 0:
@@ -450,12 +509,14 @@ def step_location(pages: Pages) -> Step:
         else:
             driver.execute_script('window.location.href = arguments[0]', base_url + target)
         return 'location', target
+
     return step
 
 
 def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
     """(g) an element whose handler navigates on the server (``ui.navigate.to``), named by a CSS ``selector``:
     the server starts each navigation."""
+
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         if i == 0:
             driver.get(base_url + pages[0])
@@ -464,6 +525,7 @@ def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
         mark_left(driver, 'clicked')
         click_when_present(driver, selector, timeout)
         return 'server-navigate', ''
+
     return step
 
 
@@ -474,12 +536,14 @@ def step_early_click(pages: Pages, timeout: float = 10.0) -> Step:
     until its handshake is done; a release that sends it at once has it dropped (#4753). A page that shows no
     such element when its socket connects is loaded and left, a plain load. The click may navigate or change the
     page's state: the next step loads its page afresh."""
+
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         target = _cycle_target(pages, i)
         mark_left(driver)  # whatever cadence: the wait below must see the new document, not this one
         driver.get(base_url + target)
         wait_window(driver, timeout)  # the page is drawn by the time its socket connects
         return ('get-click' if driver.execute_script(CLICK_FIRST_CLICKABLE) else 'get'), target
+
     return step
 
 
@@ -491,6 +555,7 @@ LIVE_SHARE = 0.25
 class StepContext:
     """What a storm kind's steps may use besides the driver: the app's pages, the browser's seed, the settings,
     and what the lifecycle hands over for the kinds that need it."""
+
     pages: Pages
     seed: int = 0
     server_selector: str = ''  # the element whose click makes the server navigate (``Need.SERVER_SELECTOR``)
@@ -501,6 +566,7 @@ class StepContext:
 
 class Need(enum.Enum):
     """What a storm kind needs of the app, or it cannot apply to it (:func:`unmet` says which is missing)."""
+
     SERVER_SELECTOR = 'the element whose click makes the server navigate, named by the user'
     LINK = 'a link inside the app on its first page'
     CLICKABLE = 'a clickable element of its own on its first page'
@@ -513,6 +579,7 @@ PAGE_NEEDS = frozenset({Need.LINK, Need.CLICKABLE})
 @dataclass(frozen=True)
 class AppFacts:
     """What the app's first page offers a storm, read once before a storm whose kind needs a page's fact."""
+
     links: int  # links on the first page that stay inside the app and leave the page (:data:`APP_LINKS`)
     clickables: int  # the app's own clickable elements on the first page (:data:`CLICKABLES`)
 
@@ -522,6 +589,7 @@ class StormKind:
     """One kind of storm: how its steps are built, and the defaults a storm of this kind runs with.
 
     Register one with :func:`register` to name it, or hand it to ``nicegui_storm`` as it is."""
+
     name: str
     build: Callable[[StepContext], Step]
     live_share: float = LIVE_SHARE  # the share of pages left after their handshake (with cadence ``connect``)
@@ -564,18 +632,44 @@ register(StormKind('reload', lambda c: step_reload(c.pages), shipped=True))
 register(StormKind('tabs', lambda c: step_tabs(c.pages, c.install), live_share=0.0, shipped=True))
 register(StormKind('location', lambda c: step_location(c.pages), shipped=True))
 # a click on a live page would make the server navigate it; the server leaves a page only after its handshake
-register(StormKind('server', lambda c: step_server(c.pages, c.server_selector), live_share=0.0,
-                   needs=frozenset({Need.SERVER_SELECTOR}), holds_back=False, expect_race=False, shipped=True))
-register(StormKind('early-click', lambda c: step_early_click(c.pages), live_share=0.0,
-                   needs=frozenset({Need.CLICKABLE}), shipped=True))
+register(
+    StormKind(
+        'server',
+        lambda c: step_server(c.pages, c.server_selector),
+        live_share=0.0,
+        needs=frozenset({Need.SERVER_SELECTOR}),
+        holds_back=False,
+        expect_race=False,
+        shipped=True,
+    )
+)
+register(
+    StormKind(
+        'early-click',
+        lambda c: step_early_click(c.pages),
+        live_share=0.0,
+        needs=frozenset({Need.CLICKABLE}),
+        shipped=True,
+    )
+)
 # pages a reader stays on: their handshake must finish, so nothing is held back and no race can be hit; a page
 # that never settles shows on its first loads, and each step waits for a handshake, so ten are enough
-register(StormKind('stay', lambda c: step_stay(c.pages), holds_back=False, expect_race=False, shipped=True,
-                   most_steps=10))
+register(
+    StormKind('stay', lambda c: step_stay(c.pages), holds_back=False, expect_race=False, shipped=True, most_steps=10)
+)
 # the server notices each dropped socket's end 3 s late, as a ping timeout does, after the page came back; each
 # step stays on its page past that and the reconnect timeout, so a few steps are enough and cost seconds each
-register(StormKind('drop', lambda c: step_drop(c.pages, c.hold, c.answers), holds_back=False, expect_race=False,
-                   shipped=True, late_disconnect_ms=3000, most_steps=3))
+register(
+    StormKind(
+        'drop',
+        lambda c: step_drop(c.pages, c.hold, c.answers),
+        holds_back=False,
+        expect_race=False,
+        shipped=True,
+        late_disconnect_ms=3000,
+        most_steps=3,
+    )
+)
 
 
 class StormSkipped(Exception):
@@ -587,8 +681,10 @@ def require(scenario: str | StormKind, server_selector: str) -> StormKind:
     is started."""
     kind = kind_of(scenario)
     if Need.SERVER_SELECTOR in kind.needs and not server_selector:
-        raise StormSkipped(f'the {kind.name} storm needs the element whose click makes the server navigate: '
-                           'name it with --nicegui-e2e-server-selector (a CSS selector)')
+        raise StormSkipped(
+            f'the {kind.name} storm needs the element whose click makes the server navigate: '
+            'name it with --nicegui-e2e-server-selector (a CSS selector)'
+        )
     return kind
 
 
@@ -598,8 +694,10 @@ def unmet(kind: StormKind, facts: AppFacts) -> str | None:
     missing = [need for need, there in offered.items() if need in kind.needs and not there]
     if not missing:
         return None
-    return (f'the {kind.name} storm cannot apply to this app: it needs '
-            f'{" and ".join(need.value for need in missing)}, and the app offers none')
+    return (
+        f'the {kind.name} storm cannot apply to this app: it needs '
+        f'{" and ".join(need.value for need in missing)}, and the app offers none'
+    )
 
 
 def build_step(scenario: str | StormKind, context: StepContext) -> Step:

@@ -9,6 +9,7 @@ negative control that shows the detector firing on this very app. A storm that c
 inside it, nothing to click, no element named for the server storm) is skipped with one line saying why. This
 repository's ``e2e/`` runs the same tests against its demo apps.
 """
+
 from __future__ import annotations
 
 from importlib.metadata import version

@@ -4,6 +4,7 @@ as a test property, what the run report stores and what the matrix report reads 
 A record crosses processes (xdist workers hand it to the controller inside a report's user properties) and
 runs (the matrix report reads the JSON of many), so it is plain data with one JSON form.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,9 @@ class StormSummary:
         writer's failures (sentences without a code) are read as :attr:`Code.UNRECORDED`."""
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
-        values['signatures'] = {name: (int(count), bool(allowed))
-                                for name, (count, allowed) in values.get('signatures', {}).items()}
+        values['signatures'] = {
+            name: (int(count), bool(allowed)) for name, (count, allowed) in values.get('signatures', {}).items()
+        }
         for key in ('failures', 'shown', 'accepted', 'beside'):
             values[key] = [Finding.from_data(finding) for finding in values.get(key, [])]
         return cls(**values)
@@ -120,4 +122,5 @@ class StormSummary:
     def detected_4304(self) -> bool:
         """#4304 showed where the server had to show it: the storm failed on it alone, or expected it and passed."""
         return self.result is Outcome.BUG_DETECTED and (
-            self.expects_4304 or any(finding.code is Code.ISSUE_4304 for finding in self.failures))
+            self.expects_4304 or any(finding.code is Code.ISSUE_4304 for finding in self.failures)
+        )

@@ -1,4 +1,5 @@
 """The verdict on one storm: a pure function of the evidence, so it is unit-tested without a browser."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -9,13 +10,16 @@ from .findings import Code, Finding
 from .incident import Incident, Judged
 
 LONG_RECONNECT_TIMEOUT = 10.0
-HELD_NOTE = ("the hold-back turned this NiceGUI's implicit handshake into the explicit one it keeps for prefetched "
-             'pages: these race hits are the ones prefetched pages meet')
+HELD_NOTE = (
+    "the hold-back turned this NiceGUI's implicit handshake into the explicit one it keeps for prefetched "
+    'pages: these race hits are the ones prefetched pages meet'
+)
 
 
 @dataclass
 class LaneTally:
     """What one browser of a crowd did, and what it caused, as the server saw it."""
+
     browser: int  # 1 for the first
     navigations: int
     departures: int
@@ -33,16 +37,20 @@ class LaneTally:
         if self.handler_errors:
             steps = [str(n) for n in self.handler_errors if n]
             steps += ['the page check'] if 0 in self.handler_errors else []
-            caused = f', {len(self.handler_errors)} disconnect handler error(s) caused by navigation(s) ' \
-                     + ', '.join(steps)
-        return (f'browser {self.browser}: {self.navigations} navigations, {self.race_hits} race hits'
-                f'{caused}{f", {self.leaked} leaked" if self.leaked else ""}'
-                f'{"" if self.page_works else ", page check failed"}')
+            caused = f', {len(self.handler_errors)} disconnect handler error(s) caused by navigation(s) ' + ', '.join(
+                steps
+            )
+        return (
+            f'browser {self.browser}: {self.navigations} navigations, {self.race_hits} race hits'
+            f'{caused}{f", {self.leaked} leaked" if self.leaked else ""}'
+            f'{"" if self.page_works else ", page check failed"}'
+        )
 
 
 @dataclass
 class AfterPrune:
     """What is left of a storm once its browsers left and NiceGUI pruned its clients, aged past the threshold."""
+
     how: str  # how NiceGUI pruned on its own: 'timer' (2.24 and later), 'loop' (before; wire.PruneSchedule)
     clients: int  # the storm's clients still there
     looking_connected: int  # of those, clients with a tab id: NiceGUI's prune skips them, so nothing deletes them
@@ -52,6 +60,7 @@ class AfterPrune:
 @dataclass
 class Evidence:
     """Everything a storm left behind that the verdict reads."""
+
     scenario: str
     cadence: str
     navigations: int
@@ -98,8 +107,11 @@ class Verdict:
 
 def handshake_label(paths: Mapping[str, int]) -> str:
     """Which handshake path the storm's pages took, in the words the storm line uses ('' where unknown)."""
-    words = {'explicit': 'explicit handshake', 'implicit': 'implicit handshake',
-             'held': 'handshake held: implicit made explicit'}
+    words = {
+        'explicit': 'explicit handshake',
+        'implicit': 'implicit handshake',
+        'held': 'handshake held: implicit made explicit',
+    }
     used = {path: count for path, count in paths.items() if count}
     if len(used) == 1:
         return words[next(iter(used))]
@@ -117,21 +129,34 @@ def judge_storm(e: Evidence) -> Verdict:
     failures: list[Finding] = []
     notes: list[str] = []
     if e.lost_guard:
-        failures.append(Finding(
-            Code.LOST_GUARD, 'NiceGUI lost its #4304 guard: handle_disconnect looks up sockets it never mapped, as '
-            '2.11.0 did (upstream guards it since 2.11.1); the suite applied its own so that the storm could run'))
+        failures.append(
+            Finding(
+                Code.LOST_GUARD,
+                'NiceGUI lost its #4304 guard: handle_disconnect looks up sockets it never mapped, as '
+                '2.11.0 did (upstream guards it since 2.11.1); the suite applied its own so that the storm could run',
+            )
+        )
     if e.keyerrors:
-        failures.append(Finding(Code.ISSUE_4304, f'#4304: {e.keyerrors} KeyError(s) in handle_disconnect '
-                                f'({len(e.judged.issue_4304)} in records, {e.keyerrors_raw} in raw text)'
-                                + by_browser(e.lanes, lambda lane: len(lane.handler_errors)), e.keyerrors))
+        failures.append(
+            Finding(
+                Code.ISSUE_4304,
+                f'#4304: {e.keyerrors} KeyError(s) in handle_disconnect '
+                f'({len(e.judged.issue_4304)} in records, {e.keyerrors_raw} in raw text)'
+                + by_browser(e.lanes, lambda lane: len(lane.handler_errors)),
+                e.keyerrors,
+            )
+        )
     other = [i for i in e.judged.failing if not i.is_4304]
     destroyed = [i for i in other if destroyed_pending(i)]
-    for code, incidents in ((Code.PENDING_TASK_DESTROYED, destroyed),
-                            (Code.OTHER_ERRORS, [i for i in other if i not in destroyed])):
+    for code, incidents in (
+        (Code.PENDING_TASK_DESTROYED, destroyed),
+        (Code.OTHER_ERRORS, [i for i in other if i not in destroyed]),
+    ):
         if incidents:
             names = sorted({i.signature for i in incidents})
-            failures.append(Finding(code, f'{len(incidents)} other server error(s): {", ".join(names)}',
-                                    len(incidents)))
+            failures.append(
+                Finding(code, f'{len(incidents)} other server error(s): {", ".join(names)}', len(incidents))
+            )
     if e.race_hits is None:
         notes.append('race not applicable: this NiceGUI keeps no per-socket mapping')
     elif e.race_hits == 0:
@@ -156,25 +181,46 @@ def _browser_side(e: Evidence, failures: list[Finding], notes: list[str]) -> Non
     if not e.page_works:
         failures.append(Finding(Code.DEAD_PAGE, f'the last page does not work: {e.page_problem}'))
     if e.console_severe:
-        failures.append(Finding(Code.CONSOLE_SEVERE, f'{len(e.console_severe)} SEVERE browser console message(s): '
-                                f'{e.console_severe[0]}' + by_browser(e.lanes, lambda lane: lane.console_severe),
-                                len(e.console_severe)))
+        failures.append(
+            Finding(
+                Code.CONSOLE_SEVERE,
+                f'{len(e.console_severe)} SEVERE browser console message(s): '
+                f'{e.console_severe[0]}' + by_browser(e.lanes, lambda lane: lane.console_severe),
+                len(e.console_severe),
+            )
+        )
     if e.lost:
-        failures.append(Finding(Code.LOST_RECONNECT, f'{len(e.lost)} page(s) did not come through the drop of '
-                                f'their connection: {e.lost[-1]}', len(e.lost)))
+        failures.append(
+            Finding(
+                Code.LOST_RECONNECT,
+                f'{len(e.lost)} page(s) did not come through the drop of their connection: {e.lost[-1]}',
+                len(e.lost),
+            )
+        )
     if e.missed:
-        failures.append(Finding(Code.MISSED_STEPS, f'the storm could not take its steps ({len(e.missed)} missed): '
-                                f'{e.missed[-1]}', len(e.missed)))
+        failures.append(
+            Finding(
+                Code.MISSED_STEPS,
+                f'the storm could not take its steps ({len(e.missed)} missed): {e.missed[-1]}',
+                len(e.missed),
+            )
+        )
     if e.self_reloads:
-        failures.append(Finding(Code.SELF_RELOAD, f'{sum(e.self_reloads.values())} page(s) reloaded by themselves, '
-                                'NiceGUI saying why: '
-                                + ', '.join(f'{why} x{count}' for why, count in sorted(e.self_reloads.items())),
-                                sum(e.self_reloads.values())))
+        failures.append(
+            Finding(
+                Code.SELF_RELOAD,
+                f'{sum(e.self_reloads.values())} page(s) reloaded by themselves, '
+                'NiceGUI saying why: ' + ', '.join(f'{why} x{count}' for why, count in sorted(e.self_reloads.items())),
+                sum(e.self_reloads.values()),
+            )
+        )
     if e.error_pages:
         expected = ', as this storm expects' if e.error_pages_expected else ''
-        text = (f'{sum(e.error_pages.values())} page load(s) got an error page{expected}: '
-                + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items()))
-                + by_browser(e.lanes, lambda lane: lane.error_pages))
+        text = (
+            f'{sum(e.error_pages.values())} page load(s) got an error page{expected}: '
+            + ', '.join(f'{what} x{count}' for what, count in sorted(e.error_pages.items()))
+            + by_browser(e.lanes, lambda lane: lane.error_pages)
+        )
         if e.error_pages_expected:
             notes.append(text)
         else:
@@ -185,19 +231,35 @@ def _clients(e: Evidence) -> list[Finding]:
     """What the server did with the storm's clients: kept too long, deleted too soon, deaf to their events."""
     found = []
     if e.leaked_clients or e.dead_mappings:
-        found.append(Finding(Code.LEAKED_CLIENTS, f'leaked {e.leaked_clients} client(s) and {e.dead_mappings} socket '
-                             'mapping(s) after the reconnect timeout' + by_browser(e.lanes, lambda lane: lane.leaked),
-                             e.leaked_clients))
+        found.append(
+            Finding(
+                Code.LEAKED_CLIENTS,
+                f'leaked {e.leaked_clients} client(s) and {e.dead_mappings} socket '
+                'mapping(s) after the reconnect timeout' + by_browser(e.lanes, lambda lane: lane.leaked),
+                e.leaked_clients,
+            )
+        )
     if e.pruned is not None:
         found.extend(_after_prune(e.pruned))
     if e.deleted_live:
-        found.append(Finding(Code.DELETED_LIVE, f'{e.deleted_live} client(s) deleted while their page was still '
-                             'connected: such a page stays on screen, dead (a click does nothing, nothing reloads it)',
-                             e.deleted_live))
+        found.append(
+            Finding(
+                Code.DELETED_LIVE,
+                f'{e.deleted_live} client(s) deleted while their page was still '
+                'connected: such a page stays on screen, dead (a click does nothing, nothing reloads it)',
+                e.deleted_live,
+            )
+        )
     if e.dropped_events:
-        found.append(Finding(Code.DROPPED_EVENTS, f'{e.dropped_events} event(s) of the browser (clicks, input) '
-                             "reached the server before their page's handshake, and NiceGUI dropped them: their "
-                             'handlers never ran', e.dropped_events))
+        found.append(
+            Finding(
+                Code.DROPPED_EVENTS,
+                f'{e.dropped_events} event(s) of the browser (clicks, input) '
+                "reached the server before their page's handshake, and NiceGUI dropped them: their "
+                'handlers never ran',
+                e.dropped_events,
+            )
+        )
     return found
 
 
@@ -209,17 +271,31 @@ loop); any other is a task left after the prune."""
 def _after_prune(p: AfterPrune) -> list[Finding]:
     found = []
     if p.clients:
-        connected = (f'; {p.looking_connected} look connected without a socket (a handshake processed after its '
-                     "socket left), which NiceGUI's prune skips, so nothing ever deletes them"
-                     if p.looking_connected else '')
-        found.append(Finding(Code.CONNECTED_AFTER_PRUNE if p.looking_connected else Code.OUTLIVED_PRUNE,
-                             f"{p.clients} client(s) of the storm outlived NiceGUI's prune{connected}", p.clients))
+        connected = (
+            f'; {p.looking_connected} look connected without a socket (a handshake processed after its '
+            "socket left), which NiceGUI's prune skips, so nothing ever deletes them"
+            if p.looking_connected
+            else ''
+        )
+        found.append(
+            Finding(
+                Code.CONNECTED_AFTER_PRUNE if p.looking_connected else Code.OUTLIVED_PRUNE,
+                f"{p.clients} client(s) of the storm outlived NiceGUI's prune{connected}",
+                p.clients,
+            )
+        )
     kinds: dict[Code, dict[str, int]] = {}
     for name, count in p.task_growth.items():
         kinds.setdefault(TASK_CODES.get(name, Code.TASKS_AFTER_PRUNE), {})[name] = count
     for code, growth in kinds.items():
-        found.append(Finding(code, f'{sum(growth.values())} asyncio task(s) left after the storm and the prune: '
-                             + ', '.join(f'{name} +{count}' for name, count in growth.items()), sum(growth.values())))
+        found.append(
+            Finding(
+                code,
+                f'{sum(growth.values())} asyncio task(s) left after the storm and the prune: '
+                + ', '.join(f'{name} +{count}' for name, count in growth.items()),
+                sum(growth.values()),
+            )
+        )
     return found
 
 
@@ -229,14 +305,18 @@ def _context(e: Evidence) -> list[str]:
     if e.judged.allowed:
         notes.append(f'{len(e.judged.allowed)} allow-listed incident(s)')
     if (e.reconnect_timeout or 0) > LONG_RECONNECT_TIMEOUT:
-        notes.append(f"the app keeps clients {e.reconnect_timeout:g} s after their socket left, so a storm's "
-                     'settle may take that long: shorten it on the suite\'s servers with '
-                     '--nicegui-e2e-reconnect-timeout')
+        notes.append(
+            f"the app keeps clients {e.reconnect_timeout:g} s after their socket left, so a storm's "
+            "settle may take that long: shorten it on the suite's servers with "
+            '--nicegui-e2e-reconnect-timeout'
+        )
     if e.handshake_paths.get('held'):
         notes.append(HELD_NOTE)
     if e.pruned is not None and not e.pruned.clients and not e.pruned.task_growth:
-        notes.append(f"after the browsers left and NiceGUI's prune ran ({e.pruned.how}): none of the storm's "
-                     'clients and no more asyncio tasks than before')
+        notes.append(
+            f"after the browsers left and NiceGUI's prune ran ({e.pruned.how}): none of the storm's "
+            'clients and no more asyncio tasks than before'
+        )
     return notes
 
 
@@ -254,13 +334,18 @@ def figures(e: Evidence) -> str:
     rate = ''
     if e.race_hits:
         part = share(e.race_hits, in_window)
-        rate = (f' ({100 * part:.0f}% of departures in the window)' if part is not None
-                else f' (more than the {in_window} departures in the window)')
+        rate = (
+            f' ({100 * part:.0f}% of departures in the window)'
+            if part is not None
+            else f' (more than the {in_window} departures in the window)'
+        )
     live = f', {e.live_departures} left live' if e.live_departures else ''
     path = handshake_label(e.handshake_paths)
     crowd = f'crowd of {e.crowd}: ' if e.crowd > 1 else ''
     pruned = f', {e.pruned.clients} outlived the prune' if e.pruned is not None and e.pruned.clients else ''
-    return (f'{crowd}{e.scenario} @ {e.cadence}{f" [{path}]" if path else ""}: '
-            f'{e.navigations} navigations, {hits} race hits{rate}{live}, '
-            f'{e.keyerrors} KeyErrors, {len(e.judged.failing) - len(e.judged.issue_4304)} other errors, '
-            f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients{pruned}, {e.seconds:.1f} s')
+    return (
+        f'{crowd}{e.scenario} @ {e.cadence}{f" [{path}]" if path else ""}: '
+        f'{e.navigations} navigations, {hits} race hits{rate}{live}, '
+        f'{e.keyerrors} KeyErrors, {len(e.judged.failing) - len(e.judged.issue_4304)} other errors, '
+        f'{len(e.judged.allowed)} allowed, {e.leaked_clients} leaked clients{pruned}, {e.seconds:.1f} s'
+    )

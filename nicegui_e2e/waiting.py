@@ -1,4 +1,5 @@
 """Deadline-bound waits that say what they waited for when they give up."""
+
 from __future__ import annotations
 
 import time

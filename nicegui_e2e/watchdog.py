@@ -8,6 +8,7 @@ no watchdog: each runs a guard thread of its own (:mod:`nicegui_e2e.bootstrap`).
 a driver whose parent died is re-parented and keeps Chrome alive, so they get this separate process, which
 belongs to neither the test process nor the browser and outlives a kill of either.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -58,11 +59,18 @@ def _delete(session: str) -> None:
 def guard(pids: list[int], sessions: Sequence[str] = ()) -> subprocess.Popen[bytes]:
     """Start a watchdog over ``pids`` and remote ``sessions`` for this process, in a session of its own (a kill
     of this process's group must not take the watchdog with it)."""
-    return subprocess.Popen([sys.executable, '-m', 'nicegui_e2e.watchdog', str(psutil.Process().pid),
-                             *map(str, pids), *sessions], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, '-m', 'nicegui_e2e.watchdog', str(psutil.Process().pid), *map(str, pids), *sessions],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 if __name__ == '__main__':
-    watch(int(sys.argv[1]), [int(arg) for arg in sys.argv[2:] if arg.isdigit()],
-          [arg for arg in sys.argv[2:] if not arg.isdigit()])
+    watch(
+        int(sys.argv[1]),
+        [int(arg) for arg in sys.argv[2:] if arg.isdigit()],
+        [arg for arg in sys.argv[2:] if not arg.isdigit()],
+    )

@@ -5,6 +5,7 @@ one shape and the test process never imports the server's stack to read it: the 
 hands the server (an environment variable), the server's info (``server.json``) and the diagnostics it
 answers on its loopback-only route.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,6 +51,7 @@ LANE_MARK = 'nicegui_e2e_lane'
 class BootSettings:
     """What the controller asks of the server process (JSON in :data:`ENV`); built from the controller's options
     (``nicegui_e2e.server.ServerOptions.boot``), where the defaults are."""
+
     app: str
     run_dir: str
     host: str
@@ -72,6 +74,7 @@ class BootSettings:
 
 class ServerInfo(TypedDict):
     """``server.json``: published by the server once its port is bound, before the app's code runs."""
+
     pid: int
     host: str
     port: int
@@ -99,6 +102,7 @@ class ClientState(TypedDict):
 
 class Event(TypedDict, total=False):
     """One step of the lifecycle as the server saw it; ``kind`` says which of the other keys are there."""
+
     t: float
     kind: str  # page, response, connect, handshake, handshake_done, event_dropped, disconnect, disconnect_error,
     #            deleted
@@ -118,6 +122,7 @@ class Event(TypedDict, total=False):
 
 class Diagnostics(TypedDict):
     """The answer of :data:`DIAGNOSTICS_PATH`: the server's state now, and its events since a given index."""
+
     time: float
     clients: list[ClientState]
     dead_mappings: int
@@ -132,6 +137,7 @@ class Diagnostics(TypedDict):
 
 class Pruned(TypedDict):
     """The answer of :data:`PRUNE_PATH`."""
+
     aged: int  # clients made older
     how: PruneSchedule
     runs: Optional[int]  # runs of NiceGUI's prune finished before the clients were aged; None for a loop

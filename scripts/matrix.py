@@ -5,6 +5,7 @@
 
 A new release is one line in :data:`RELEASES`; ``tests/test_matrix.py`` fails while ``tox.ini`` is stale.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,6 +23,7 @@ TOX_INI = Path(__file__).resolve().parent.parent / 'tox.ini'
 
 class Runs(Enum):
     """What a cell runs: detection, not statistics. In the order tox starts them, the longest first."""
+
     FULL = 'the whole suite but its own robustness tests, once'
     RELEASE = 'the family storms as a corpus cell, every navigation storm and the negative control of #4304'
     CORPUS = 'the family storms of the known bugs it has, or whose range it ends or borders (see family)'
@@ -30,6 +32,7 @@ class Runs(Enum):
 @dataclass(frozen=True)
 class Release:
     """One cell (or one per variant) of the matrix."""
+
     factor: str  # the tox factor naming it: py311-<factor>
     nicegui: str  # the release installed; '' for the newest, with the newest dependencies
     day: str  # uv's exclude-newer: the dependencies its users had that day (the day after it came out); '' for none
@@ -39,16 +42,27 @@ class Release:
 
 
 RELEASES = (
-    Release('ng2101', '2.10.1', '2025-01-25', Runs.RELEASE, note=(
-        "2.10.1's own day (2025-01-22) brings Starlette 0.45.2, whose StaticFiles serve nothing with NiceGUI's "
-        'follow_symlink=True (it compares a str with a Path): every page loads without CSS and JavaScript. A '
-        'finding, seen by setting the date below to 2025-01-22; the cell uses the day after Starlette 0.45.3 fixed '
-        'it, so that the lifecycle can be tested at all.')),
+    Release(
+        'ng2101',
+        '2.10.1',
+        '2025-01-25',
+        Runs.RELEASE,
+        note=(
+            "2.10.1's own day (2025-01-22) brings Starlette 0.45.2, whose StaticFiles serve nothing with NiceGUI's "
+            'follow_symlink=True (it compares a str with a Path): every page loads without CSS and JavaScript. A '
+            'finding, seen by setting the date below to 2025-01-22; the cell uses the day after Starlette 0.45.3 fixed '
+            'it, so that the lifecycle can be tested at all.'
+        ),
+    ),
     Release('ng2110', '2.11.0', '2025-02-05', Runs.RELEASE, variants=('fix', 'nofix')),
     Release('ng2111', '2.11.1', '2025-02-12', Runs.RELEASE),
     Release('ng2130', '2.13.0', '2025-03-19'),
-    Release('ng2140', '2.14.0', '2025-04-09', note=(
-        '2.14.0 was yanked (a binding bug); uv installs it because it is pinned exactly')),
+    Release(
+        'ng2140',
+        '2.14.0',
+        '2025-04-09',
+        note=('2.14.0 was yanked (a binding bug); uv installs it because it is pinned exactly'),
+    ),
     Release('ng2170', '2.17.0', '2025-05-13'),
     Release('ng2180', '2.18.0', '2025-05-24'),
     Release('ng2242', '2.24.2', '2025-09-24'),
@@ -68,7 +82,7 @@ RELEASES = (
 """Oldest first (tox lists the longest cells first); the corpus (nicegui_e2e/corpus.py) names the releases of its
 bugs, and from it :func:`family` which of its storms each cell runs."""
 
-HEADER = '''\
+HEADER = """\
 # Written by scripts/matrix.py from its table of releases: edit the table there, then
 #   python scripts/matrix.py --write
 # The version matrix: each NiceGUI release with the dependencies its users had the day after it came out
@@ -87,12 +101,14 @@ HEADER = '''\
 # and the report holds it to its purpose instead:
 #   python -m nicegui_e2e.report reports/cells --out reports --expect-detection py311-ng2110-nofix
 # exits non-zero on any FAIL anywhere, and where that cell is missing or detected nothing.
-'''
+"""
 
 COMMAND = 'pytest {paths} -n {{env:E2E_WORKERS:1}} -p no:cacheprovider {{posargs}}'
 FAMILY = 'e2e/test_family.py'
-NAVIGATION = ('e2e/test_navigation_storms.py::test_storm_leaves_the_lifecycle_intact',
-              'e2e/test_navigation_storms.py::test_detector_fires_without_the_fix')
+NAVIGATION = (
+    'e2e/test_navigation_storms.py::test_storm_leaves_the_lifecycle_intact',
+    'e2e/test_navigation_storms.py::test_detector_fires_without_the_fix',
+)
 """The storms of #4304 in a release cell: every navigation kind, and the negative control. The crowd and natural
 timing (statistics, not detection) run in the full cell."""
 STORM_COUNT = 10
@@ -115,8 +131,10 @@ def borders(releases: tuple[Release, ...], bug: corpus.KnownBug) -> set[str]:
     return {versions[i] for i in (inside[0] - 1, inside[0], inside[-1], inside[-1] + 1) if 0 <= i < len(versions)}
 
 
-WAITING = ('test_a_page_keeps_working_after_its_connection_drops',
-           'test_a_page_slower_than_its_response_timeout_settles')
+WAITING = (
+    'test_a_page_keeps_working_after_its_connection_drops',
+    'test_a_page_slower_than_its_response_timeout_settles',
+)
 """Storms that wait a bug out on a release that has it (a frozen page until its deadline, a page reloading itself
 until the stay ends): 30 to 50 s there against 2 to 9 s for the other family storms (storm time in the matrix of
 2026-12-05). They run only where their bug's range starts or ends and either side of it; the others also run on
@@ -129,8 +147,11 @@ def family(release: Release, releases: tuple[Release, ...]) -> list[str]:
     place."""
     if not release.nicegui:
         return [FAMILY]
-    tests = dict.fromkeys(bug.test for bug in corpus.KNOWN if release.nicegui in borders(releases, bug)
-                          or (bug.test not in WAITING and bug.affects(release.nicegui)))
+    tests = dict.fromkeys(
+        bug.test
+        for bug in corpus.KNOWN
+        if release.nicegui in borders(releases, bug) or (bug.test not in WAITING and bug.affects(release.nicegui))
+    )
     return [f'{FAMILY}::{test}' for test in tests]
 
 
@@ -139,8 +160,10 @@ def paths(release: Release, releases: tuple[Release, ...]) -> str:
         return 'e2e -m "not robustness"'
     tests = family(release, releases) + (list(NAVIGATION) if release.runs is Runs.RELEASE else [])
     if not tests:
-        raise MatrixError(f'{release.factor} ({release.nicegui}) runs {release.runs.name}, but has no known bug of '
-                          'nicegui_e2e/corpus.py and borders the range of none: give it Runs.RELEASE or leave it out')
+        raise MatrixError(
+            f'{release.factor} ({release.nicegui}) runs {release.runs.name}, but has no known bug of '
+            'nicegui_e2e/corpus.py and borders the range of none: give it Runs.RELEASE or leave it out'
+        )
     return ' '.join(tests)
 
 
@@ -164,16 +187,30 @@ def render(releases: tuple[Release, ...] = RELEASES) -> str:
         if r.day:
             days += [*_wrapped(r.note, '    '), f'    {r.factor}: UV_EXCLUDE_NEWER = {r.day}']
     lines = [
-        '[tox]', 'requires =', '    tox>=4.11', '    tox-uv>=1.0', 'env_list =', *(f'    {env}' for env in envs),
-        'skip_missing_interpreters = true', '',
-        '[testenv]', 'package = wheel', 'ignore_outcome =', '    nofix: true', 'wheel_build_env = .pkg',
-        'pass_env =', '    NICEGUI_E2E_*', '    CI',
-        'set_env =', *days,
+        '[tox]',
+        'requires =',
+        '    tox>=4.11',
+        '    tox-uv>=1.0',
+        'env_list =',
+        *(f'    {env}' for env in envs),
+        'skip_missing_interpreters = true',
+        '',
+        '[testenv]',
+        'package = wheel',
+        'ignore_outcome =',
+        '    nofix: true',
+        'wheel_build_env = .pkg',
+        'pass_env =',
+        '    NICEGUI_E2E_*',
+        '    CI',
+        'set_env =',
+        *days,
         '    nofix: NICEGUI_E2E_DISCONNECT_FIX = off',
         f'    NICEGUI_E2E_STORM_COUNT = {STORM_COUNT}',
         '    NICEGUI_E2E_REPORT = {tox_root}/reports/cells/{env_name}.json',
         '    NICEGUI_E2E_ARTIFACTS = artifacts/{env_name}',
-        'deps =', *(f'    {r.factor}: nicegui' + (f'=={r.nicegui}' if r.nicegui else '') for r in releases),
+        'deps =',
+        *(f'    {r.factor}: nicegui' + (f'=={r.nicegui}' if r.nicegui else '') for r in releases),
         'commands =',
         *(f'    {r.factor}: ' + COMMAND.format(paths=paths(r, releases)) for r in releases),
     ]

@@ -13,6 +13,7 @@ Chrome named explicitly, as a team that only installed the wheel would run it.
 Opt-in is ``-p nicegui_e2e.plugin``, ``pytest_plugins = ['nicegui_e2e.plugin']`` in a conftest, or
 ``addopts = -p nicegui_e2e.plugin`` in the ini file; every flag of ours starts with ``--nicegui-e2e-``.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,16 @@ FAKE_BROWSERS = ('chromedriver', 'chromium', 'google-chrome', 'chromium-headless
 RUN_TIMEOUT = 120  # seconds for one inner pytest; a normal one takes 2 to 5 (imports of playwright and selenium)
 INSTALL_TIMEOUT = 900  # seconds for one uv step; warm cache: about 3
 # What uv says when it cannot reach the registry (then a second try uses its cache with --offline).
-NETWORK_SIGNS = ('error sending request', 'tcp connect error', 'dns error', 'failed to lookup address',
-                 'connection refused', 'network is unreachable', 'timed out', 'operation timed out')
+NETWORK_SIGNS = (
+    'error sending request',
+    'tcp connect error',
+    'dns error',
+    'failed to lookup address',
+    'connection refused',
+    'network is unreachable',
+    'timed out',
+    'operation timed out',
+)
 # Left out of the inner runs' environment: anything that would load, block or configure plugins behind our back
 # (PYTEST_ADDOPTS, PYTEST_PLUGINS, PYTEST_DISABLE_PLUGIN_AUTOLOAD), put this repository on sys.path (PYTHONPATH),
 # point at another venv, or configure our plugin or NiceGUI's. PYTHONDONTWRITEBYTECODE goes too: without .pyc
@@ -47,8 +56,15 @@ SCRUBBED = ('CHROME_BINARY_LOCATION',)
 # The inner runs reach no network: a browser lookup that falls through to a driver download (Selenium Manager,
 # webdriver-manager) fails at once on a dead loopback proxy instead of going out, or waiting for a timeout.
 DEAD_PROXY = 'http://127.0.0.1:9'
-NO_NETWORK = {**{name: DEAD_PROXY for name in ('HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy',
-                                                'all_proxy')}, 'NO_PROXY': '', 'no_proxy': '', 'SE_OFFLINE': 'true'}
+NO_NETWORK = {
+    **{
+        name: DEAD_PROXY
+        for name in ('HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy')
+    },
+    'NO_PROXY': '',
+    'no_proxy': '',
+    'SE_OFFLINE': 'true',
+}
 BAD_SIGNS = ('Error while loading plugin', 'Error importing plugin', 'already used', 'already registered')
 UNRELATED_TEST = 'def test_one(): assert 1 + 1 == 2\n'
 PROBE_TEST = '''\
@@ -96,13 +112,16 @@ class Run:
 
     def describe(self, versions: str) -> str:
         tail = '\n'.join(self.output.splitlines()[-40:])
-        return (f'\n$ pytest {shlex.join(self.args)}   (in the {self.project} project)\nexit {self.returncode}\n'
-                f'browser lookups: {self.lookups or "none"}\n{tail}\n--- installed: {versions}')
+        return (
+            f'\n$ pytest {shlex.join(self.args)}   (in the {self.project} project)\nexit {self.returncode}\n'
+            f'browser lookups: {self.lookups or "none"}\n{tail}\n--- installed: {versions}'
+        )
 
 
 @dataclass(frozen=True)
 class Sandbox:
     """The venv with the wheel and the third-party plugins, and the temporary projects that use it."""
+
     root: Path
     venv: Path
     projects: Path
@@ -119,9 +138,17 @@ class Sandbox:
     def pytest(self, project: str, *args: str, timeout: float = RUN_TIMEOUT, **env: str) -> Run:
         self.marker.unlink(missing_ok=True)
         try:
-            done = subprocess.run([str(self.venv / 'bin' / 'pytest'), *args], check=False, cwd=self.projects / project,
-                                  env=self.env(**env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True, timeout=timeout)
+            done = subprocess.run(
+                [str(self.venv / 'bin' / 'pytest'), *args],
+                check=False,
+                cwd=self.projects / project,
+                env=self.env(**env),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired as error:
             out = error.stdout.decode(errors='replace') if isinstance(error.stdout, bytes) else error.stdout or ''
             pytest.fail(f'pytest {shlex.join(args)} still running after {timeout} s (killed):\n{out[-3000:]}')
@@ -138,16 +165,26 @@ def _uv_binary() -> str:
 
 def _uv(uv: str, *args: str, cwd: Path) -> None:
     """One uv step; if the registry cannot be reached, the same step from uv's cache, else a one-line skip."""
+
     def attempt(extra: Sequence[str]) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([uv, *args, *extra], check=False, cwd=cwd, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=INSTALL_TIMEOUT)
+        return subprocess.run(
+            [uv, *args, *extra],
+            check=False,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=INSTALL_TIMEOUT,
+        )
+
     try:
         done = attempt(())
         if done.returncode != 0 and any(sign in done.stdout.lower() for sign in NETWORK_SIGNS):
             offline = attempt(('--offline',))
             if offline.returncode != 0:
                 last = done.stdout.strip().splitlines()[-1].strip()
-                pytest.skip(f'registry unreachable and not in uv\'s cache (uv {args[0]}): {last}')
+                pytest.skip(f"registry unreachable and not in uv's cache (uv {args[0]}): {last}")
             done = offline
     except subprocess.TimeoutExpired:
         pytest.skip(f'uv {" ".join(args[:2])} took over {INSTALL_TIMEOUT} s: registry too slow or unreachable')
@@ -162,6 +199,7 @@ def _copy_tree(target: Path) -> None:
     def ignore(folder: str, names: list[str]) -> set[str]:
         left_out = {n for n in names if n == '__pycache__' or n.endswith('.egg-info')}
         return left_out | (top & set(names) if Path(folder) == REPO else set())
+
     shutil.copytree(REPO, target, ignore=ignore)
 
 
@@ -202,8 +240,14 @@ def sandbox() -> Iterator[Sandbox]:
         _uv(uv, 'venv', '--quiet', '--python', sys.executable, str(venv), cwd=root)
         python = str(venv / 'bin' / 'python')
         _uv(uv, 'pip', 'install', '--quiet', '--python', python, str(wheels[0]), *THIRD_PARTY, cwd=root)
-        freeze = subprocess.run([uv, 'pip', 'freeze', '--python', python], check=True, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True, timeout=60).stdout
+        freeze = subprocess.run(
+            [uv, 'pip', 'freeze', '--python', python],
+            check=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            timeout=60,
+        ).stdout
         fake_bin, marker = root / 'fake-bin', root / 'browser-lookups.log'
         fake_bin.mkdir()
         for name in FAKE_BROWSERS:
@@ -214,8 +258,13 @@ def sandbox() -> Iterator[Sandbox]:
         box = Sandbox(root, venv, root / 'projects', fake_bin, marker, versions)
         origin = subprocess.run(
             [python, '-c', f'import importlib.util; print(importlib.util.find_spec({PLUGIN!r}).origin)'],
-            check=False, cwd=root / 'projects' / 'plain', env=box.env(), stdout=subprocess.PIPE, text=True,
-            timeout=60).stdout
+            check=False,
+            cwd=root / 'projects' / 'plain',
+            env=box.env(),
+            stdout=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        ).stdout
         assert origin.startswith(str(venv)), f'{PLUGIN} comes from {origin!r}, not from the venv under test'
         yield box
     finally:
@@ -235,8 +284,9 @@ def assert_clean(run: Run, box: Sandbox) -> None:
 
 
 def assert_one_passed(run: Run, box: Sandbox) -> None:
-    assert re.search(r'\b1 passed\b', run.output) and not re.search(r'\b\d+ (failed|errors?)\b', run.output), \
+    assert re.search(r'\b1 passed\b', run.output) and not re.search(r'\b\d+ (failed|errors?)\b', run.output), (
         'not exactly one test passed' + run.describe(box.versions)
+    )
 
 
 @pytest.fixture(scope='module')
@@ -249,8 +299,9 @@ def test_help_without_opt_in_does_not_know_us(sandbox: Sandbox, help_without_opt
     """a: installing the wheel registers nothing; pytest-playwright's --headed is there, so a clash would show."""
     run = help_without_opt_in
     assert_clean(run, sandbox)
-    assert 'nicegui-e2e' not in run.output.lower() and 'nicegui_e2e' not in run.output.lower(), \
+    assert 'nicegui-e2e' not in run.output.lower() and 'nicegui_e2e' not in run.output.lower(), (
         'pytest --help mentions nicegui-e2e without opt-in' + run.describe(sandbox.versions)
+    )
     assert '--headed' in _flags(run.output), 'pytest-playwright is not loaded' + run.describe(sandbox.versions)
 
 
@@ -259,8 +310,9 @@ def test_help_with_opt_in_lists_prefixed_flags_beside_playwrights(sandbox: Sandb
     run = sandbox.pytest('plain', '-p', PLUGIN, '--help')
     assert_clean(run, sandbox)
     flags = _flags(run.output)
-    assert {'--nicegui-e2e-headed', '--headed'} <= flags, \
-        'missing --nicegui-e2e-headed or --headed' + run.describe(sandbox.versions)
+    assert {'--nicegui-e2e-headed', '--headed'} <= flags, 'missing --nicegui-e2e-headed or --headed' + run.describe(
+        sandbox.versions
+    )
     assert help_without_opt_in.returncode == 0, 'the baseline pytest --help failed: see case a'
     ours = flags - _flags(help_without_opt_in.output)
     unprefixed = sorted(flag for flag in ours if not flag.startswith('--nicegui-e2e-'))
@@ -282,8 +334,11 @@ UNRELATED_CASES = [
     pytest.param('plain', ('-p', PLUGIN), id='d-opt-in-with-p'),
     pytest.param('conftest', (), id='d-opt-in-with-conftest-pytest_plugins'),
     pytest.param('pytest_ini', (), id='e-opt-in-with-pytest.ini-addopts'),
-    pytest.param('plain', (*[a for p in NICEGUI_PLUGINS for a in ('-p', p)], '-p', PLUGIN),
-                 id='f-opt-in-with-p-beside-nicegui-user-and-screen-plugins'),
+    pytest.param(
+        'plain',
+        (*[a for p in NICEGUI_PLUGINS for a in ('-p', p)], '-p', PLUGIN),
+        id='f-opt-in-with-p-beside-nicegui-user-and-screen-plugins',
+    ),
 ]
 
 
@@ -293,16 +348,18 @@ def test_unrelated_test_passes(sandbox: Sandbox, project: str, args: tuple[str, 
     run = sandbox.pytest(project, *args, 'test_unrelated.py')
     nicegui_plugins = [a for a in args if a.startswith('nicegui.testing.')]
     if nicegui_plugins and (run.returncode != 0 or any(sign in run.output for sign in BAD_SIGNS)):
-        alone = sandbox.pytest(project, '-p', 'no:nicegui_e2e', *[a for p in nicegui_plugins for a in ('-p', p)],
-                               'test_unrelated.py')
+        alone = sandbox.pytest(
+            project, '-p', 'no:nicegui_e2e', *[a for p in nicegui_plugins for a in ('-p', p)], 'test_unrelated.py'
+        )
         if alone.returncode != 0 or any(sign in alone.output for sign in BAD_SIGNS):
             first = next((line for line in alone.output.splitlines() if 'Error' in line), f'exit {alone.returncode}')
             pytest.skip(f'{" + ".join(nicegui_plugins)} fail beside the third-party plugins without us: {first}')
     assert_clean(run, sandbox)
     assert_one_passed(run, sandbox)
     if project == 'plain' and not args:
-        assert 'nicegui-e2e' not in run.output.lower() and 'nicegui_e2e' not in run.output.lower(), \
+        assert 'nicegui-e2e' not in run.output.lower() and 'nicegui_e2e' not in run.output.lower(), (
             'a run without opt-in shows nicegui-e2e' + run.describe(sandbox.versions)
+        )
 
 
 def test_opting_in_starts_nothing_before_a_fixture_is_used(sandbox: Sandbox) -> None:
@@ -320,7 +377,7 @@ def test_opting_in_starts_nothing_before_a_fixture_is_used(sandbox: Sandbox) -> 
     assert states['with -p'] == states['without us'], f'opting in started something: {states}'
 
 
-TEAM_APP = '''
+TEAM_APP = """
 from nicegui import app, ui
 
 
@@ -357,7 +414,7 @@ def invoice(number: int) -> None:
 
 app.on_disconnect(lambda: None)
 ui.run(title='Ledger', reconnect_timeout=1.5)
-'''
+"""
 
 
 def test_the_installed_suite_storms_an_app_outside_the_repository(sandbox: Sandbox) -> None:
@@ -371,11 +428,27 @@ def test_the_installed_suite_storms_an_app_outside_the_repository(sandbox: Sandb
     project.mkdir(exist_ok=True)
     (project / 'pytest.ini').write_text('[pytest]\n')
     (project / 'main.py').write_text(TEAM_APP)
-    run = sandbox.pytest('team', '-p', PLUGIN, '--pyargs', 'nicegui_e2e.suite', '-p', 'no:cacheprovider', '-rA',
-                         '-k', 'get or link or history or detector', '--nicegui-e2e-storm-count=8',
-                         f'--nicegui-e2e-chromedriver={driver}', f'--nicegui-e2e-chrome-binary={browser}',
-                         timeout=300, NO_PROXY='127.0.0.1,localhost', no_proxy='127.0.0.1,localhost')
-    assert run.returncode == 0 and re.search(r'\b4 passed\b', run.output), 'the installed suite did not pass' \
-        + run.describe(sandbox.versions)
-    assert '/no-such' not in run.output and re.search(r'get @ connect .*: 8 navigations, [1-9]\d* race hits',
-                                                       run.output), run.describe(sandbox.versions)
+    run = sandbox.pytest(
+        'team',
+        '-p',
+        PLUGIN,
+        '--pyargs',
+        'nicegui_e2e.suite',
+        '-p',
+        'no:cacheprovider',
+        '-rA',
+        '-k',
+        'get or link or history or detector',
+        '--nicegui-e2e-storm-count=8',
+        f'--nicegui-e2e-chromedriver={driver}',
+        f'--nicegui-e2e-chrome-binary={browser}',
+        timeout=300,
+        NO_PROXY='127.0.0.1,localhost',
+        no_proxy='127.0.0.1,localhost',
+    )
+    assert run.returncode == 0 and re.search(r'\b4 passed\b', run.output), (
+        'the installed suite did not pass' + run.describe(sandbox.versions)
+    )
+    assert '/no-such' not in run.output and re.search(
+        r'get @ connect .*: 8 navigations, [1-9]\d* race hits', run.output
+    ), run.describe(sandbox.versions)

@@ -1,4 +1,5 @@
 """A crowd's storms as one, and what each browser caused, from synthetic events: pure functions, no browser."""
+
 from test_storm import evidence, key_error
 
 from nicegui_e2e.evidence import attribute
@@ -36,13 +37,14 @@ def test_each_error_is_attributed_to_the_browser_and_the_navigation_that_left_th
     assert (first.race_hits, first.handler_errors, first.error_pages, first.leaked) == (1, [2], 0, 0)
     assert (second.race_hits, second.handler_errors, second.error_pages, second.leaked) == (0, [0], 1, 1)
     assert (second.console_severe, second.page_works) == (1, False)
-    assert second.line() == ('browser 2: 3 navigations, 0 race hits, 1 disconnect handler error(s) caused by '
-                             'navigation(s) the page check, 1 leaked, page check failed')
+    assert second.line() == (
+        'browser 2: 3 navigations, 0 race hits, 1 disconnect handler error(s) caused by '
+        'navigation(s) the page check, 1 leaked, page check failed'
+    )
 
 
 def test_a_crowds_failures_name_the_browsers():
     tallies = [LaneTally(n, 10, 9, 0, 9, [2] * n, 0, 0, 0, 0, True) for n in (1, 2)]
-    verdict = judge_storm(evidence(judged=Judged(failing=[key_error()] * 3),
-                                   lanes=tallies))
+    verdict = judge_storm(evidence(judged=Judged(failing=[key_error()] * 3), lanes=tallies))
     assert verdict.findings[0].text.endswith('(browser 1: 1, browser 2: 2)')
     assert verdict.notes[:2] == [tally.line() for tally in tallies]

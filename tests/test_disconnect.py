@@ -1,4 +1,5 @@
 """The fix's install logic, on stand-ins shaped like NiceGUI's client classes across versions."""
+
 from typing import ClassVar
 
 import pytest
@@ -8,6 +9,7 @@ from nicegui_e2e import disconnect
 
 def make_client(guarded: bool, per_socket: bool = True):
     """A class with the disconnect handler of NiceGUI 2.10 (no socket id), 2.11.0 or 2.11.1 and later."""
+
     class Client:
         instances: ClassVar[dict] = {}
 
@@ -16,13 +18,16 @@ def make_client(guarded: bool, per_socket: bool = True):
             self.disconnected = []
 
         if per_socket:
+
             def handle_disconnect(self, socket_id):
                 if guarded and socket_id not in self._socket_to_document_id:
                     return
                 self.disconnected.append(self._socket_to_document_id.pop(socket_id))
         else:
+
             def handle_disconnect(self):
                 self.disconnected.append('all')
+
     return Client
 
 
@@ -86,8 +91,10 @@ def test_unknown_mode_is_refused():
 def test_legacy_dispatch_finds_the_client_by_query():
     client_cls = make_client(guarded=False)
     client = client_cls()
-    environ = {'s1': {'asgi.scope': {'query_string': b'client_id=c1&tab_id=t'}},
-               's2': {'asgi.scope': {'query_string': b'client_id=gone'}}}
+    environ = {
+        's1': {'asgi.scope': {'query_string': b'client_id=c1&tab_id=t'}},
+        's2': {'asgi.scope': {'query_string': b'client_id=gone'}},
+    }
     route = disconnect.dispatch_by_query(environ.__getitem__, {'c1': client})
     with pytest.raises(KeyError):
         route('s1', 'client disconnect')  # the pre-2.11.1 route reaches the unguarded lookup

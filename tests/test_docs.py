@@ -1,4 +1,5 @@
 """The reference pages in docs/ are what nicegui_e2e.docs writes from the code, byte for byte."""
+
 import re
 from pathlib import Path
 
@@ -11,8 +12,9 @@ DOCS = Path(__file__).resolve().parent.parent / 'docs'
 
 @pytest.mark.parametrize('name', sorted(docs.PAGES))
 def test_the_generated_page_is_current(name):
-    assert (DOCS / name).read_bytes() == docs.PAGES[name]().encode('utf-8'), \
+    assert (DOCS / name).read_bytes() == docs.PAGES[name]().encode('utf-8'), (
         f'docs/{name} is stale: run python -m nicegui_e2e.docs'
+    )
 
 
 def test_every_setting_and_every_known_bug_has_its_row():

@@ -1,4 +1,5 @@
 """A storm's evidence gathered from plain data, as lifecycle collects it: no browser, no server."""
+
 from pathlib import Path
 
 from nicegui_e2e.evidence import Collected, gather
@@ -10,13 +11,29 @@ DATA = Path(__file__).parent / 'data'
 
 
 def client(id_, created=10.5, *, handshook=True, live=0, shared=False):
-    return {'id': id_, 'shared': shared, 'looks_connected': False, 'created': created, 'handshook': handshook,
-            'sockets': live, 'live_sockets': live}
+    return {
+        'id': id_,
+        'shared': shared,
+        'looks_connected': False,
+        'created': created,
+        'handshook': handshook,
+        'sockets': live,
+        'live_sockets': live,
+    }
 
 
 def snapshot(clients=(), race_hits=7, dead_mappings=0):
-    return {'time': 20.0, 'clients': list(clients), 'dead_mappings': dead_mappings, 'race_hits': race_hits,
-            'events': [], 'event_count': 0, 'reconnect_timeout': 3.0, 'pages': ['/'], 'tasks': {}}
+    return {
+        'time': 20.0,
+        'clients': list(clients),
+        'dead_mappings': dead_mappings,
+        'race_hits': race_hits,
+        'events': [],
+        'event_count': 0,
+        'reconnect_timeout': 3.0,
+        'pages': ['/'],
+        'tasks': {},
+    }
 
 
 def storm(started=10.0, steps=4):
@@ -26,16 +43,32 @@ def storm(started=10.0, steps=4):
 
 
 def collected(**changes):
-    base = dict(result=storm(), cadence='connect', events=[], snapshot=snapshot(), race_hits_before=4, raw_log='',
-                records=[], consoles=[[]], checks=[(True, '')], lost_guard=False)
+    base = dict(
+        result=storm(),
+        cadence='connect',
+        events=[],
+        snapshot=snapshot(),
+        race_hits_before=4,
+        raw_log='',
+        records=[],
+        consoles=[[]],
+        checks=[(True, '')],
+        lost_guard=False,
+    )
     base.update(changes)
     return Collected(**base)
 
 
 def test_a_clean_storm_counts_its_steps_and_the_race_hits_since_it_began():
     e = gather(collected(), expect_race=True)
-    assert (e.scenario, e.cadence, e.navigations, e.departures, e.race_hits, e.seconds) == ('get', 'connect', 4, 4, 3,
-                                                                                           4.0)
+    assert (e.scenario, e.cadence, e.navigations, e.departures, e.race_hits, e.seconds) == (
+        'get',
+        'connect',
+        4,
+        4,
+        3,
+        4.0,
+    )
     assert not judge_storm(e).findings and e.lanes == []
 
 
@@ -44,8 +77,14 @@ def test_a_server_without_a_socket_mapping_has_no_race_to_count():
 
 
 def test_the_server_state_after_the_settle_names_what_the_storm_left():
-    clients = [client('left'), client('before', created=9.0), client('open', live=1), client('shared', shared=True),
-               client('never', handshook=False), client('never-before', created=1.0, handshook=False)]
+    clients = [
+        client('left'),
+        client('before', created=9.0),
+        client('open', live=1),
+        client('shared', shared=True),
+        client('never', handshook=False),
+        client('never-before', created=1.0, handshook=False),
+    ]
     e = gather(collected(snapshot=snapshot(clients, dead_mappings=2)), expect_race=True)
     assert (e.leaked_clients, e.unconnected, e.dead_mappings) == (1, 1, 2)
 
@@ -70,16 +109,22 @@ def test_the_servers_events_during_the_storm_and_after_it():
 
 def test_the_servers_log_and_records_are_judged_as_incidents():
     """The log and records of a real storm on NiceGUI 2.11.0 as shipped: two #4304 KeyErrors, in both."""
-    e = gather(collected(raw_log=(DATA / 'nicegui-2.11.0-off.stderr.log').read_text(encoding='utf-8'),
-                         records=read_records(DATA / 'nicegui-2.11.0-off.records.jsonl')), expect_race=True)
+    e = gather(
+        collected(
+            raw_log=(DATA / 'nicegui-2.11.0-off.stderr.log').read_text(encoding='utf-8'),
+            records=read_records(DATA / 'nicegui-2.11.0-off.records.jsonl'),
+        ),
+        expect_race=True,
+    )
     assert (e.keyerrors_raw, len(e.judged.issue_4304), e.keyerrors) == (2, 2, 2)
 
 
 def test_the_console_says_what_a_storm_did_not_do_on_purpose():
-    console = [{'level': 'SEVERE', 'message': 'net::ERR_ABORTED'},
-               {'level': 'SEVERE', 'message': 'x 0:0 Failed to load resource: the server responded with a status of '
-                                              '500 ()'},
-               {'level': 'INFO', 'message': '"reloading because handshake failed for clientId 0b5d"'}]
+    console = [
+        {'level': 'SEVERE', 'message': 'net::ERR_ABORTED'},
+        {'level': 'SEVERE', 'message': 'x 0:0 Failed to load resource: the server responded with a status of 500 ()'},
+        {'level': 'INFO', 'message': '"reloading because handshake failed for clientId 0b5d"'},
+    ]
     e = gather(collected(consoles=[console]), expect_race=True)
     assert (len(e.console_severe), e.self_reloads) == (1, {'handshake failed': 1})
     expected = gather(collected(consoles=[console]), expect_race=True, expect_error_pages=True)
@@ -93,13 +138,21 @@ def test_a_page_check_that_failed_says_why():
 
 def test_a_crowd_names_each_browser_in_its_checks_its_console_and_its_lanes():
     crowd = StormResult.crowd([storm(), storm(10.2)])
-    events = [{'t': 10.1, 'kind': 'connect', 'client': 'a', 'lane': 0},
-              {'t': 10.3, 'kind': 'connect', 'client': 'b', 'lane': 1}]
-    gathered = collected(result=crowd, events=events, snapshot=snapshot([client('b')]),
-                         consoles=[[], [{'level': 'SEVERE', 'message': 'boom'}]],
-                         checks=[(True, ''), (False, 'no answer')])
+    events = [
+        {'t': 10.1, 'kind': 'connect', 'client': 'a', 'lane': 0},
+        {'t': 10.3, 'kind': 'connect', 'client': 'b', 'lane': 1},
+    ]
+    gathered = collected(
+        result=crowd,
+        events=events,
+        snapshot=snapshot([client('b')]),
+        consoles=[[], [{'level': 'SEVERE', 'message': 'boom'}]],
+        checks=[(True, ''), (False, 'no answer')],
+    )
     e = gather(gathered, expect_race=True)
     assert gathered.console == [{'level': 'SEVERE', 'message': 'boom', 'browser': 2}]
     assert (e.page_works, e.page_problem, e.console_severe) == (False, 'browser 2: no answer', ['boom'])
-    assert [(lane.browser, lane.leaked, lane.console_severe, lane.page_works) for lane in e.lanes] == \
-        [(1, 0, 0, True), (2, 1, 1, False)]
+    assert [(lane.browser, lane.leaked, lane.console_severe, lane.page_works) for lane in e.lanes] == [
+        (1, 0, 0, True),
+        (2, 1, 1, False),
+    ]

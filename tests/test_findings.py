@@ -1,6 +1,7 @@
 """Findings are read by their codes: the corpus, the summary, the reports and the benchmarks never match the
 verdict's sentences, which only :mod:`nicegui_e2e.verdict` writes (and the check that reads a verdict against
 what its server had to show, which writes sentences of its own)."""
+
 import ast
 import json
 from pathlib import Path
@@ -14,8 +15,19 @@ from nicegui_e2e.summary import StormSummary
 ROOT = Path(__file__).resolve().parent.parent
 WRITERS = {'nicegui_e2e/verdict.py'}
 """Where verdict sentences are written (and evidence classified into codes)."""
-TEXT_NAMES = {'failures', 'failure', 'findings', 'finding', 'notes', 'note', 'verdict', 'verdicts', 'shown', 'problems',
-              'problem'}
+TEXT_NAMES = {
+    'failures',
+    'failure',
+    'findings',
+    'finding',
+    'notes',
+    'note',
+    'verdict',
+    'verdicts',
+    'shown',
+    'problems',
+    'problem',
+}
 """Names of what holds verdict sentences (and ``.text``, a finding's sentence); words read from them are prose."""
 
 
@@ -33,8 +45,11 @@ def _text_names(node: ast.AST, text_vars: set[str]) -> set[str]:
 
 def _searched(node: ast.AST):
     """What a substring test, a prefix test or an equality with a literal reads words of, if it is one."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-            and node.func.attr in ('startswith', 'endswith', 'find', 'index'):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ('startswith', 'endswith', 'find', 'index')
+    ):
         yield node.func.value
     if isinstance(node, ast.Compare):
         operands = [node.left, *node.comparators]
@@ -62,9 +77,13 @@ def word_matches(source: str) -> list[int]:
         if not isinstance(statement, ast.stmt):
             continue
         nodes = list(_own_expressions(statement))
-        text_vars = {target.id for node in nodes if isinstance(node, ast.comprehension)
-                     and _text_names(node.iter, set()) for target in ast.walk(node.target)
-                     if isinstance(target, ast.Name)}
+        text_vars = {
+            target.id
+            for node in nodes
+            if isinstance(node, ast.comprehension) and _text_names(node.iter, set())
+            for target in ast.walk(node.target)
+            if isinstance(target, ast.Name)
+        }
         if any(_text_names(searched, text_vars) for node in nodes for searched in _searched(node)):
             found.append(statement.lineno)
     return found
@@ -73,7 +92,7 @@ def word_matches(source: str) -> list[int]:
 def test_the_check_catches_the_substring_matching_it_replaced():
     """What the corpus, the summary and the report did before findings had codes."""
     old = [
-        "shown_by = any(words in failure for words in self.shows)",
+        'shown_by = any(words in failure for words in self.shows)',
         "only_4304 = self.failures and all(f.startswith('#4304') for f in self.failures)",
         "detected = {cell.env for cell in cells if any(storm.verdict == 'bug detected' for storm in cell.storms)}",
         "ok = sum(v.startswith('pass') for v in verdicts)",
@@ -84,13 +103,16 @@ def test_the_check_catches_the_substring_matching_it_replaced():
     assert word_matches('shown = finding.code in self.shows and text.startswith("sweep:")') == []
 
 
-@pytest.mark.parametrize('path', sorted(str(p.relative_to(ROOT)) for folder in ('nicegui_e2e', 'benchmarks')
-                                        for p in (ROOT / folder).glob('*.py')))
+@pytest.mark.parametrize(
+    'path',
+    sorted(str(p.relative_to(ROOT)) for folder in ('nicegui_e2e', 'benchmarks') for p in (ROOT / folder).glob('*.py')),
+)
 def test_no_code_reads_verdict_sentences(path):
     if path in WRITERS:
         pytest.skip('writes the sentences')
-    assert word_matches((ROOT / path).read_text(encoding='utf-8')) == [], \
+    assert word_matches((ROOT / path).read_text(encoding='utf-8')) == [], (
         f'{path} tests words of verdict text: read Finding.code or StormSummary.result instead'
+    )
 
 
 def test_the_corpus_names_codes():
@@ -101,6 +123,7 @@ def test_the_corpus_names_codes():
 
 def test_a_record_keeps_its_codes_through_json_and_reads_an_older_writers_sentences():
     from tests.test_report import storm
+
     data = storm('failed', failures=[Finding(Code.ISSUE_4304, '#4304: 3 KeyError(s)', 3)], bug_present=True)
     assert data['failures'] == [{'code': 'issue-4304', 'text': '#4304: 3 KeyError(s)', 'count': 3, 'bug': ''}]
     record = StormSummary.from_json(json.dumps(data))
@@ -112,9 +135,17 @@ def test_a_record_keeps_its_codes_through_json_and_reads_an_older_writers_senten
 
 def test_a_detection_that_names_its_bug_counts_as_a_detection():
     from tests.test_report import storm
+
     named = StormSummary.from_data(storm(known_bugs=['#4753'], expects_4304=True))
     assert (named.verdict, named.detected_4304) == ('bug detected (#4753)', True)
-    missed = StormSummary.from_data(storm('failed', failures=[
-        Finding(Code.ISSUE_4304_MISSED, '#4304 not detected although the server runs an unguarded handler')],
-        bug_present=True, expects_4304=True))
+    missed = StormSummary.from_data(
+        storm(
+            'failed',
+            failures=[
+                Finding(Code.ISSUE_4304_MISSED, '#4304 not detected although the server runs an unguarded handler')
+            ],
+            bug_present=True,
+            expects_4304=True,
+        )
+    )
     assert (missed.result, missed.detected_4304) == (Outcome.FAIL, False)

@@ -1,6 +1,7 @@
 """What a Grid offers, read from its real ``/status``; a request it cannot place ends by the suite's deadline; a
 crowd asks only for what is free and gives its browsers back. No browser: a stand-in Grid on loopback and stand-in
 browsers."""
+
 from __future__ import annotations
 
 import json
@@ -46,6 +47,7 @@ def test_a_grid_that_does_not_answer_offers_nothing_known() -> None:
 
 class StuckGrid(BaseHTTPRequestHandler):
     """Answers its status as busy and holds every new session request, as a Grid whose only slot never frees."""
+
     release = threading.Event()
 
     def do_GET(self) -> None:
@@ -79,12 +81,12 @@ def stuck_grid() -> Iterator[str]:
 def test_a_session_the_grid_cannot_place_fails_by_the_suites_deadline_in_one_line(stuck_grid: str) -> None:
     started = time.monotonic()
     with pytest.raises(BrowserError) as failed:
-        launch_remote(BrowserOptions(remote_url=stuck_grid, remote_timeout=1.5,
-                                     capabilities={'browserVersion': '156'}))
+        launch_remote(BrowserOptions(remote_url=stuck_grid, remote_timeout=1.5, capabilities={'browserVersion': '156'}))
     assert time.monotonic() - started < 10
     assert str(failed.value) == (
         f'no browser session from the Grid at {stuck_grid} (remote_url): none within 1.5 s (remote_timeout); '
-        'it offers 1 chrome session(s) at a time, 0 free now; asked for browserName=chrome, browserVersion=156')
+        'it offers 1 chrome session(s) at a time, 0 free now; asked for browserName=chrome, browserVersion=156'
+    )
 
 
 class StandIn:
@@ -119,6 +121,7 @@ def crowd(monkeypatch: pytest.MonkeyPatch, free: list[int | None], fail_from: in
     def grid_offer(_options: BrowserOptions) -> Offer:
         left = next(offers)
         return Offer('chrome', None if left is None else 4, left)
+
     monkeypatch.setattr(plugin, 'grid_offer', grid_offer)
     return plugin.CrowdBrowsers(StandIn(0), make)  # type: ignore[arg-type]
 

@@ -1,4 +1,5 @@
 """The log parser and the policy, on output captured from real servers under storms (tests/data)."""
+
 import json
 from pathlib import Path
 
@@ -49,17 +50,19 @@ def test_raw_traceback_without_record_is_kept():
 
 
 def test_context_chain_from_print_order():
-    text = '\n'.join([
-        'Traceback (most recent call last):',
-        '  File "/x/site-packages/nicegui/client.py", line 1, in handle_disconnect',
-        "KeyError: 'sid'",
-        '',
-        'During handling of the above exception, another exception occurred:',
-        '',
-        'Traceback (most recent call last):',
-        '  File "/x/site-packages/nicegui/outbox.py", line 2, in loop',
-        'ValueError: boom',
-    ])
+    text = '\n'.join(
+        [
+            'Traceback (most recent call last):',
+            '  File "/x/site-packages/nicegui/client.py", line 1, in handle_disconnect',
+            "KeyError: 'sid'",
+            '',
+            'During handling of the above exception, another exception occurred:',
+            '',
+            'Traceback (most recent call last):',
+            '  File "/x/site-packages/nicegui/outbox.py", line 2, in loop',
+            'ValueError: boom',
+        ]
+    )
     (found,) = incident.parse_tracebacks(text)
     assert found.signature == 'ValueError@nicegui.outbox:loop'
     assert [(r, e.type) for r, e in found.causes] == [('context', 'KeyError')]
@@ -80,12 +83,15 @@ def write_allowlist(tmp_path, text):
 
 
 def test_allowlist_passes_known_noise_and_still_counts_it(tmp_path):
-    entries = write_allowlist(tmp_path, '''
+    entries = write_allowlist(
+        tmp_path,
+        """
 [[allow]]
 signature = "RuntimeError@starlette.middleware.base:call_next"
 reason = "aborted page loads"
 requires = { starlette = ">=1.0" }
-''')
+""",
+    )
     found = incident.parse_tracebacks((DATA / 'nicegui-3.18.0-starlette-1.10.0.stderr.log').read_text())
     judged = incident.judge(found, entries, {'starlette': '1.10.0'})
     assert not judged.failing and len(judged.allowed) == 1
@@ -101,16 +107,21 @@ def test_4304_always_fails(tmp_path):
     assert len(judged.issue_4304) == 2 and not judged.allowed
 
 
-@pytest.mark.parametrize('text, problem', [
-    ('[[allow]]\nsignature = "X@y:z"\n', 'needs both'),
-    ('[[allow]]\nsignature = "KeyError@nicegui.client:handle_disconnect"\nreason = "no"\n', '#4304'),
-    ('[[allow]]\nsignature = "X@y:z"\nreason = "r"\nnicegui = "not a range"\n', 'entry 1'),
-    ('[[allow]\n', 'allow.toml'),
-    ('allow = "everything"\n', 'must be an array of tables'),
-    ('[[allow]]\nsignature = 3\nreason = "r"\n', 'needs both'),
-    ('[[allow]]\nsignature = "X@y:z"\nreason = "r"\nrequires = { starlete = ">=1" }\n',
-     "entry 1 names 'starlete', which is not installed here"),
-])
+@pytest.mark.parametrize(
+    'text, problem',
+    [
+        ('[[allow]]\nsignature = "X@y:z"\n', 'needs both'),
+        ('[[allow]]\nsignature = "KeyError@nicegui.client:handle_disconnect"\nreason = "no"\n', '#4304'),
+        ('[[allow]]\nsignature = "X@y:z"\nreason = "r"\nnicegui = "not a range"\n', 'entry 1'),
+        ('[[allow]\n', 'allow.toml'),
+        ('allow = "everything"\n', 'must be an array of tables'),
+        ('[[allow]]\nsignature = 3\nreason = "r"\n', 'needs both'),
+        (
+            '[[allow]]\nsignature = "X@y:z"\nreason = "r"\nrequires = { starlete = ">=1" }\n',
+            "entry 1 names 'starlete', which is not installed here",
+        ),
+    ],
+)
 def test_bad_allowlist_is_one_clear_error(tmp_path, text, problem):
     with pytest.raises(incident.AllowListError, match=problem):
         write_allowlist(tmp_path, text)
@@ -119,31 +130,44 @@ def test_bad_allowlist_is_one_clear_error(tmp_path, text, problem):
 def test_a_team_accepts_a_known_bug_by_its_key_with_a_reason(tmp_path):
     """Beside the signatures: ``[[known_bug]]`` entries, each a key of the corpus (#4304 too) and why. They allow
     no incident (the storm reads them against its release), and are never in force as signatures are."""
-    entries = write_allowlist(tmp_path, '[[known_bug]]\nkey = "#5803"\nreason = " we pin 3.7.1 until May "\n'
-                                        '[[known_bug]]\nkey = "#4304"\nreason = "2.11.0 in the field"\n'
-                                        '[[allow]]\nsignature = "ValueError@app:*"\nreason = "ours"\n')
+    entries = write_allowlist(
+        tmp_path,
+        '[[known_bug]]\nkey = "#5803"\nreason = " we pin 3.7.1 until May "\n'
+        '[[known_bug]]\nkey = "#4304"\nreason = "2.11.0 in the field"\n'
+        '[[allow]]\nsignature = "ValueError@app:*"\nreason = "ours"\n',
+    )
     assert [(entry.signature, entry.bug, entry.reason) for entry in entries] == [
-        ('ValueError@app:*', '', 'ours'), ('', '#5803', 'we pin 3.7.1 until May'), ('', '#4304', '2.11.0 in the field')]
+        ('ValueError@app:*', '', 'ours'),
+        ('', '#5803', 'we pin 3.7.1 until May'),
+        ('', '#4304', '2.11.0 in the field'),
+    ]
     found = incident.parse_tracebacks((DATA / 'nicegui-2.11.0-off.stderr.log').read_text())
     judged = incident.judge(found, entries, {'nicegui': '2.11.0'})
-    assert len(judged.issue_4304) == 2 and not judged.allowed, 'an accepted #4304 is the storm\'s to read'
+    assert len(judged.issue_4304) == 2 and not judged.allowed, "an accepted #4304 is the storm's to read"
     assert [entry.bug for entry in judged.accepting] == ['#5803', '#4304']
     assert [entry.signature for entry in judged.live] == ['ValueError@app:*']
 
 
-@pytest.mark.parametrize('text, problem', [
-    ('[[known_bug]]\nkey = "#9999"\nreason = "r"\n',
-     r"^/\S+/allow\.toml: known_bug entry 1 \('#9999'\) is no known bug of NiceGUI; the keys are #4304, #4500, "
-     r'#4753, #5803, #5595, late handshake, #4253, stale disconnect, #6126 \(python -m nicegui_e2e bugs says which '
-     r'your release has\)$'),
-    ('[[known_bug]]\nkey = "#5803"\nreason = "r"\n[[known_bug]]\nkey = "#5803"\n',
-     r'^/\S+/allow\.toml: known_bug entry 2 \(\'#5803\'\) needs both "key" and "reason" \(why the team cannot '
-     r'upgrade yet\)$'),
-    ('[[known_bug]]\nkey = "#5803"\nreason = "  "\n', r"known_bug entry 1 \('#5803'\) needs both"),
-    ('[[known_bug]]\nreason = "r"\n', r'known_bug entry 1 needs both "key" and "reason"'),
-    ('[[known_bug]]\nkey = 5803\nreason = "r"\n', r'known_bug entry 1 needs both'),
-    ('known_bug = "#5803"\n', r'"known_bug" must be an array of tables \(\[\[known_bug\]\] entries\)$'),
-])
+@pytest.mark.parametrize(
+    'text, problem',
+    [
+        (
+            '[[known_bug]]\nkey = "#9999"\nreason = "r"\n',
+            r"^/\S+/allow\.toml: known_bug entry 1 \('#9999'\) is no known bug of NiceGUI; the keys are #4304, #4500, "
+            r'#4753, #5803, #5595, late handshake, #4253, stale disconnect, #6126 '
+            r'\(python -m nicegui_e2e bugs says which your release has\)$',
+        ),
+        (
+            '[[known_bug]]\nkey = "#5803"\nreason = "r"\n[[known_bug]]\nkey = "#5803"\n',
+            r'^/\S+/allow\.toml: known_bug entry 2 \(\'#5803\'\) needs both "key" and "reason" \(why the team cannot '
+            r'upgrade yet\)$',
+        ),
+        ('[[known_bug]]\nkey = "#5803"\nreason = "  "\n', r"known_bug entry 1 \('#5803'\) needs both"),
+        ('[[known_bug]]\nreason = "r"\n', r'known_bug entry 1 needs both "key" and "reason"'),
+        ('[[known_bug]]\nkey = 5803\nreason = "r"\n', r'known_bug entry 1 needs both'),
+        ('known_bug = "#5803"\n', r'"known_bug" must be an array of tables \(\[\[known_bug\]\] entries\)$'),
+    ],
+)
 def test_a_bad_known_bug_entry_is_one_line_naming_the_file_and_the_entry(tmp_path, text, problem):
     with pytest.raises(incident.AllowListError, match=problem) as bad:
         write_allowlist(tmp_path, text)
@@ -162,6 +186,7 @@ def test_records_keep_what_python_would_have_printed_anyway(tmp_path, capsys):
     import logging
 
     from nicegui_e2e.records import JsonLinesHandler, LastResortEcho, read_records
+
     root = logging.getLogger()
     own = JsonLinesHandler(tmp_path / 'r.jsonl')
     echo = LastResortEcho(own)
@@ -188,6 +213,7 @@ def test_handshake_after_disconnect_on_2_11_1_is_found_in_both_sources():
     structured = incident.from_records(records('nicegui-2.11.1-server-delay.records.jsonl'))
     assert [i.signature for i in raw] == ['ValueError@socketio.base_manager:basic_enter_room'] * 2
     assert [(i.logger, i.signature) for i in structured] == [
-        ('asyncio', 'ValueError@socketio.base_manager:basic_enter_room')] * 2
+        ('asyncio', 'ValueError@socketio.base_manager:basic_enter_room')
+    ] * 2
     assert len(incident.merge(structured, raw)) == 2
     assert not any(i.is_4304 for i in raw + structured)

@@ -1,4 +1,5 @@
 """What a team learns of its release without running a storm: ``python -m nicegui_e2e bugs`` and the header line."""
+
 from __future__ import annotations
 
 import subprocess
@@ -11,8 +12,13 @@ from nicegui_e2e.plugin import known_bugs_line
 
 
 def bugs(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, '-m', 'nicegui_e2e', 'bugs', *arguments], capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, '-m', 'nicegui_e2e', 'bugs', *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_a_release_with_a_known_bug_names_it_and_its_fix_and_exits_1() -> None:
@@ -24,8 +30,7 @@ def test_a_release_with_a_known_bug_names_it_and_its_fix_and_exits_1() -> None:
 
 def test_a_release_free_of_them_exits_0() -> None:
     asked = bugs('3.18.0')
-    assert (asked.returncode, asked.stdout) == (0, 'NiceGUI 3.18.0: none of the 9 lifecycle bugs this package '
-                                                   'knows\n')
+    assert (asked.returncode, asked.stdout) == (0, 'NiceGUI 3.18.0: none of the 9 lifecycle bugs this package knows\n')
 
 
 def test_the_release_of_4304_names_it() -> None:
@@ -38,12 +43,13 @@ def test_the_release_of_4304_names_it() -> None:
 def test_a_bad_version_is_one_line_and_exit_2() -> None:
     asked = bugs('three')
     assert (asked.returncode, asked.stdout) == (2, '')
-    assert asked.stderr == "nicegui-e2e: VERSION = 'three' from the command line: wants a NiceGUI release, like " \
-                           '3.7.1\n'
+    assert asked.stderr == "nicegui-e2e: VERSION = 'three' from the command line: wants a NiceGUI release, like 3.7.1\n"
 
 
-@pytest.mark.parametrize('release, free', [('3.4.1', '3.18.0'), ('2.13.0', '3.18.0'), ('3.16.0', '3.18.0'),
-                                           ('3.17.1', '3.18.0'), ('3.18.0', None)])
+@pytest.mark.parametrize(
+    'release, free',
+    [('3.4.1', '3.18.0'), ('2.13.0', '3.18.0'), ('3.16.0', '3.18.0'), ('3.17.1', '3.18.0'), ('3.18.0', None)],
+)
 def test_the_first_release_free_of_every_known_bug(release: str, free: str | None) -> None:
     assert corpus.first_release_free(release) == free
 

@@ -1,4 +1,5 @@
 """What the wheel says of itself: its version is the newest entry of the changelog, its licence is there."""
+
 import re
 from pathlib import Path
 
@@ -14,8 +15,9 @@ def test_the_version_is_the_newest_changelog_entry_and_dev_while_unreleased():
     assert newest, 'CHANGELOG.md has no entry "## VERSION (DATE or unreleased)"'
     version = Version(PROJECT['version'])
     assert version.base_version == newest.group(1)
-    assert version.is_devrelease == (newest.group(2) == 'unreleased'), \
+    assert version.is_devrelease == (newest.group(2) == 'unreleased'), (
         f'version {version} against the changelog entry "{newest.group(0)}"'
+    )
 
 
 def test_the_licence_is_declared_and_shipped():

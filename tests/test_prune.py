@@ -1,5 +1,6 @@
 """The judgement after NiceGUI's own prune, server side, with stand-ins for NiceGUI: the suite shortens the period of
 NiceGUI's prune timer and counts its runs, and ages clients without ever pruning them itself."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,6 +15,7 @@ from nicegui_e2e.wire import PRUNE_AGE, PRUNE_PERIOD
 
 class Client:
     """NiceGUI's Client of 2.24 and later, as far as the prune goes: one run per call of prune_instances."""
+
     instances: ClassVar[dict[str, Any]] = {}
     deleted: ClassVar[list[str]] = []
 
@@ -33,7 +35,7 @@ class LoopClient:
 
     @classmethod
     async def prune_instances(cls) -> None:
-        raise AssertionError('the loop is NiceGUI\'s to start')
+        raise AssertionError("the loop is NiceGUI's to start")
 
 
 class App:

@@ -1,4 +1,5 @@
 """Server control without a browser: readiness, one-line errors for bad input, nothing left running."""
+
 import os
 import socket
 import urllib.request
@@ -81,17 +82,42 @@ def test_browsers_may_use_another_address_while_the_test_process_keeps_loopback(
 
 
 def test_the_server_is_told_its_options_and_equal_options_are_one_key(tmp_path):
-    options = ServerOptions(app=Path('apps/multipage.py'), disconnect_fix='bug', handshake_delay=0.5,
-                            disconnect_delay=2.0, reconnect_timeout=4.0, module='pkg.web', attribute='api',
-                            address='example.test', startup_timeout=9)
+    options = ServerOptions(
+        app=Path('apps/multipage.py'),
+        disconnect_fix='bug',
+        handshake_delay=0.5,
+        disconnect_delay=2.0,
+        reconnect_timeout=4.0,
+        module='pkg.web',
+        attribute='api',
+        address='example.test',
+        startup_timeout=9,
+    )
     boot = BootSettings.from_env(options.boot(tmp_path / 'run').to_env())
-    assert boot == BootSettings(app=str(Path('apps/multipage.py').resolve()), run_dir=str((tmp_path / 'run').resolve()),
-                                host='127.0.0.1', port=0, disconnect_fix='bug', handshake_delay=0.5,
-                                disconnect_delay=2.0, reconnect_timeout=4.0, parent=os.getpid(), module='pkg.web',
-                                attribute='api')
-    same = ServerOptions(app=Path('apps/multipage.py'), disconnect_fix='bug', handshake_delay=0.5, disconnect_delay=2.0,
-                         reconnect_timeout=4.0, module='pkg.web', attribute='api', address='example.test',
-                         startup_timeout=9)
+    assert boot == BootSettings(
+        app=str(Path('apps/multipage.py').resolve()),
+        run_dir=str((tmp_path / 'run').resolve()),
+        host='127.0.0.1',
+        port=0,
+        disconnect_fix='bug',
+        handshake_delay=0.5,
+        disconnect_delay=2.0,
+        reconnect_timeout=4.0,
+        parent=os.getpid(),
+        module='pkg.web',
+        attribute='api',
+    )
+    same = ServerOptions(
+        app=Path('apps/multipage.py'),
+        disconnect_fix='bug',
+        handshake_delay=0.5,
+        disconnect_delay=2.0,
+        reconnect_timeout=4.0,
+        module='pkg.web',
+        attribute='api',
+        address='example.test',
+        startup_timeout=9,
+    )
     assert {options: 1}[same] == 1 and replace(same, disconnect_delay=0.0) not in {options: 1}
 
 
@@ -105,8 +131,11 @@ def test_nicegui_s_own_prune_deletes_the_aged_clients_on_its_own_schedule(tmp_pa
         page = [c['id'] for c in server.diagnostics()['clients'] if not c['shared']]
         aged = server.prune(since=0)
         assert aged['how'] == 'timer' and aged['aged'] >= 1 and aged['runs'] is not None
-        assert wait_for(lambda: server.diagnostics()['prune_runs'] > aged['runs'], timeout=PRUNE_PERIOD + 5,
-                        what="a run of NiceGUI's prune timer")
+        assert wait_for(
+            lambda: server.diagnostics()['prune_runs'] > aged['runs'],
+            timeout=PRUNE_PERIOD + 5,
+            what="a run of NiceGUI's prune timer",
+        )
         assert not [c for c in server.diagnostics()['clients'] if c['id'] in page]
     finally:
         server.stop()

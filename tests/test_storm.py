@@ -1,4 +1,5 @@
 """Cadence parsing and the verdict, as pure functions."""
+
 import pytest
 
 from nicegui_e2e.findings import Code
@@ -7,10 +8,16 @@ from nicegui_e2e.storm import Cadence
 from nicegui_e2e.verdict import Evidence, figures, judge_storm
 
 
-@pytest.mark.parametrize('text, mode, low, high', [
-    ('150', 'fixed', 150, 150), ('0-400', 'jitter', 0, 400), ('sweep:0-400', 'sweep', 0, 400),
-    ('connect', 'connect', 0, 0), ('connect+5', 'connect', 5, 5),
-])
+@pytest.mark.parametrize(
+    'text, mode, low, high',
+    [
+        ('150', 'fixed', 150, 150),
+        ('0-400', 'jitter', 0, 400),
+        ('sweep:0-400', 'sweep', 0, 400),
+        ('connect', 'connect', 0, 0),
+        ('connect+5', 'connect', 5, 5),
+    ],
+)
 def test_cadence_forms(text, mode, low, high):
     cadence = Cadence.parse(text)
     assert (cadence.mode, cadence.low, cadence.high) == (mode, low, high)
@@ -29,9 +36,22 @@ def test_bad_cadence_is_refused(text):
 
 
 def evidence(**changes):
-    base = dict(scenario='get', cadence='connect', navigations=30, departures=29, missed=[], seconds=4.0, race_hits=29,
-                expect_race=True, keyerrors_raw=0, judged=Judged(), leaked_clients=0, dead_mappings=0,
-                unconnected=0, page_works=True)
+    base = dict(
+        scenario='get',
+        cadence='connect',
+        navigations=30,
+        departures=29,
+        missed=[],
+        seconds=4.0,
+        race_hits=29,
+        expect_race=True,
+        keyerrors_raw=0,
+        judged=Judged(),
+        leaked_clients=0,
+        dead_mappings=0,
+        unconnected=0,
+        page_works=True,
+    )
     base.update(changes)
     return Evidence(**base)
 
@@ -41,6 +61,7 @@ def corpus_report(e, version, test):
     from nicegui_e2e.corpus import affecting
     from nicegui_e2e.lifecycle import StormReport
     from nicegui_e2e.storm import StormResult
+
     made = StormReport(e, judge_storm(e), StormResult('get', 'connect', 0.0), {'nicegui': version})
     made.expected_bugs = affecting(test, version)
     return made
@@ -57,10 +78,13 @@ def key_error():
 def test_clean_storm_passes_and_prints_its_figures():
     e = evidence()
     assert not judge_storm(e).findings
-    assert figures(e) == ('get @ connect: 30 navigations, 29 race hits (100% of departures in the window), '
-                          '0 KeyErrors, 0 other errors, 0 allowed, 0 leaked clients, 4.0 s')
+    assert figures(e) == (
+        'get @ connect: 30 navigations, 29 race hits (100% of departures in the window), '
+        '0 KeyErrors, 0 other errors, 0 allowed, 0 leaked clients, 4.0 s'
+    )
     assert '21 race hits (100% of departures in the window), 8 left live,' in figures(
-        evidence(race_hits=21, live_departures=8))
+        evidence(race_hits=21, live_departures=8)
+    )
 
 
 def test_each_detector_fails_the_storm_with_its_code():
@@ -68,6 +92,7 @@ def test_each_detector_fails_the_storm_with_its_code():
 
     def pruned(clients=0, looking_connected=0, **growth):
         return evidence(pruned=AfterPrune('tick', clients, looking_connected, growth))
+
     destroyed = Incident(Exc('LogError', 'Task was destroyed but it is pending!', ()), logger='asyncio')
     cases = {
         Code.ISSUE_4304: evidence(judged=Judged(failing=[key_error()])),
@@ -83,8 +108,9 @@ def test_each_detector_fails_the_storm_with_its_code():
         Code.DEAD_PAGE: evidence(page_works=False, page_problem='no round trip'),
         Code.CONSOLE_SEVERE: evidence(console_severe=['Uncaught TypeError']),
         Code.MISSED_STEPS: evidence(missed=['step 4: WaitTimeout: waited 10 s for a link inside the app']),
-        Code.LOST_RECONNECT: evidence(lost=['step 1: LostPage: the page did not come through its reconnect: it '
-                                           'reloaded itself']),
+        Code.LOST_RECONNECT: evidence(
+            lost=['step 1: LostPage: the page did not come through its reconnect: it reloaded itself']
+        ),
         Code.SELF_RELOAD: evidence(self_reloads={'handshake failed': 2}),
         Code.ERROR_PAGES: evidence(error_pages={'/nope answered 404': 2}),
         Code.LOST_GUARD: evidence(lost_guard=True),
@@ -135,42 +161,68 @@ class FakeDriver:
 
 def test_storm_takes_every_step():
     from nicegui_e2e.storm import run_storm, step_get
+
     driver = FakeDriver()
-    result = run_storm(driver, 'http://x', 'get', step_get(('/', '/b', '/c')), count=5,
-                       cadence=Cadence.parse('connect'))
+    result = run_storm(
+        driver, 'http://x', 'get', step_get(('/', '/b', '/c')), count=5, cadence=Cadence.parse('connect')
+    )
     assert [n.target for n in result.navigations] == ['/', '/b', '/c', '/', '/b'] and not result.missed
     assert result.departures == 5  # four steps left a page, and the caller's next navigation leaves the last
 
 
 def test_broken_page_ends_the_storm_early_and_says_why():
     from nicegui_e2e.storm import run_storm, step_get
-    result = run_storm(FakeDriver(broken=True), 'http://x', 'get', step_get(('/',)), count=30,
-                       cadence=Cadence.parse('0'))
+
+    result = run_storm(
+        FakeDriver(broken=True), 'http://x', 'get', step_get(('/',)), count=30, cadence=Cadence.parse('0')
+    )
     assert len(result.missed) == 4 and result.missed[-1] == 'gave up after 3 missed steps in a row'
 
 
 def test_the_server_storm_without_a_selector_is_skipped_with_what_to_set():
     from nicegui_e2e.storm import StepContext, StormSkipped, build_step
+
     with pytest.raises(StormSkipped, match='--nicegui-e2e-server-selector'):
         build_step('server', StepContext(['/']))
 
 
 def test_every_storm_kind_keeps_its_name_and_defaults():
     from nicegui_e2e.storm import KINDS
-    assert list(KINDS) == ['get', 'link', 'history', 'reload', 'tabs', 'location', 'server', 'early-click', 'stay',
-                           'drop']
+
+    assert list(KINDS) == [
+        'get',
+        'link',
+        'history',
+        'reload',
+        'tabs',
+        'location',
+        'server',
+        'early-click',
+        'stay',
+        'drop',
+    ]
     assert [name for name, kind in KINDS.items() if not kind.shipped] == []
-    assert {name: sorted(need.name for need in kind.needs) for name, kind in KINDS.items() if kind.needs} == \
-        {'link': ['LINK'], 'server': ['SERVER_SELECTOR'], 'early-click': ['CLICKABLE']}
-    assert {name: (kind.late_disconnect_ms, kind.most_steps) for name, kind in KINDS.items()
-            if kind.late_disconnect_ms or kind.most_steps} == {'stay': (0, 10), 'drop': (3000, 3)}
+    assert {name: sorted(need.name for need in kind.needs) for name, kind in KINDS.items() if kind.needs} == {
+        'link': ['LINK'],
+        'server': ['SERVER_SELECTOR'],
+        'early-click': ['CLICKABLE'],
+    }
+    assert {
+        name: (kind.late_disconnect_ms, kind.most_steps)
+        for name, kind in KINDS.items()
+        if kind.late_disconnect_ms or kind.most_steps
+    } == {'stay': (0, 10), 'drop': (3000, 3)}
     assert [name for name, kind in KINDS.items() if kind.live_share == 0] == ['tabs', 'server', 'early-click']
-    assert [name for name, kind in KINDS.items() if not kind.expect_race] == \
-        [name for name, kind in KINDS.items() if not kind.holds_back] == ['server', 'stay', 'drop']
+    assert (
+        [name for name, kind in KINDS.items() if not kind.expect_race]
+        == [name for name, kind in KINDS.items() if not kind.holds_back]
+        == ['server', 'stay', 'drop']
+    )
 
 
 def test_a_kind_builds_its_steps_from_the_context():
     from nicegui_e2e.storm import StepContext, build_step
+
     driver = FakeDriver()
     step = build_step('get', StepContext(['/a', '/b']))
     assert [step(driver, 'http://x', i) for i in range(3)] == [('get', '/a'), ('get', '/b'), ('get', '/a')]
@@ -178,9 +230,11 @@ def test_a_kind_builds_its_steps_from_the_context():
 
 def test_a_users_kind_is_registered_once_and_asked_for_by_name(monkeypatch):
     from nicegui_e2e import storm
+
     monkeypatch.setattr(storm, 'KINDS', dict(storm.KINDS))
-    mine = storm.StormKind('twice', lambda c: storm.step_get([*c.pages, *c.pages]),
-                           needs=frozenset({storm.Need.SERVER_SELECTOR}))
+    mine = storm.StormKind(
+        'twice', lambda c: storm.step_get([*c.pages, *c.pages]), needs=frozenset({storm.Need.SERVER_SELECTOR})
+    )
     assert storm.register(mine) is mine and storm.register(mine) is mine  # the same entry again is no clash
     assert storm.require('twice', server_selector='#go') is mine
     with pytest.raises(storm.StormSkipped, match=r'^the twice storm needs the element'):
@@ -194,47 +248,71 @@ def test_a_users_kind_is_registered_once_and_asked_for_by_name(monkeypatch):
 def test_history_builds_two_documents_even_for_a_one_page_app():
     """Chrome replaces the entry of a load of the URL it shows: the second load of the one page differs by a query."""
     from nicegui_e2e.storm import SECOND_LOAD, history_entries, step_history
+
     driver = FakeDriver()
     step = step_history(['/'])
-    assert [step(driver, 'http://x', i) for i in range(4)] == \
-        [('get', '/'), ('get', f'/?{SECOND_LOAD}'), ('back', ''), ('forward', '')]
+    assert [step(driver, 'http://x', i) for i in range(4)] == [
+        ('get', '/'),
+        ('get', f'/?{SECOND_LOAD}'),
+        ('back', ''),
+        ('forward', ''),
+    ]
     assert history_entries(['/orders?id=1']) == ['/orders?id=1', f'/orders?id=1&{SECOND_LOAD}']
     assert history_entries(['/', '/b']) == ['/', '/b']
 
 
-@pytest.mark.parametrize(('kind', 'links', 'clickables', 'reason'), [
-    ('link', 0, 3, 'the link storm cannot apply to this app: it needs a link inside the app on its first page, '
-                   'and the app offers none'),
-    ('link', 1, 0, None),
-    ('early-click', 2, 0, 'the early-click storm cannot apply to this app: it needs a clickable element of its own '
-                          'on its first page, and the app offers none'),
-    ('early-click', 0, 1, None),
-    ('get', 0, 0, None),  # needs nothing of a page
-    ('server', 0, 0, None),  # its selector is the user's to name: require() says so before anything starts
-])
+@pytest.mark.parametrize(
+    ('kind', 'links', 'clickables', 'reason'),
+    [
+        (
+            'link',
+            0,
+            3,
+            'the link storm cannot apply to this app: it needs a link inside the app on its first page, '
+            'and the app offers none',
+        ),
+        ('link', 1, 0, None),
+        (
+            'early-click',
+            2,
+            0,
+            'the early-click storm cannot apply to this app: it needs a clickable element of its own '
+            'on its first page, and the app offers none',
+        ),
+        ('early-click', 0, 1, None),
+        ('get', 0, 0, None),  # needs nothing of a page
+        ('server', 0, 0, None),  # its selector is the user's to name: require() says so before anything starts
+    ],
+)
 def test_a_storm_applies_where_the_app_offers_what_its_kind_needs(kind, links, clickables, reason):
     from nicegui_e2e.storm import PAGE_NEEDS, AppFacts, kind_of, unmet
+
     assert unmet(kind_of(kind), AppFacts(links=links, clickables=clickables)) == reason
     assert bool(kind_of(kind).needs & PAGE_NEEDS) == (kind in ('link', 'early-click'))
 
 
 def test_a_kind_needing_two_things_names_both():
     from nicegui_e2e.storm import AppFacts, Need, StormKind, step_get, unmet
+
     both = StormKind('both', lambda c: step_get(c.pages), needs=frozenset({Need.CLICKABLE, Need.LINK}))
-    assert unmet(both, AppFacts(links=0, clickables=0)) == \
-        ('the both storm cannot apply to this app: it needs a link inside the app on its first page and a clickable '
-         'element of its own on its first page, and the app offers none')
+    assert unmet(both, AppFacts(links=0, clickables=0)) == (
+        'the both storm cannot apply to this app: it needs a link inside the app on its first page and a clickable '
+        'element of its own on its first page, and the app offers none'
+    )
 
 
 def test_what_nicegui_prune_leaves_fails_the_storm_and_a_clean_prune_is_noted():
     from nicegui_e2e.verdict import AfterPrune
-    left = judge_storm(evidence(pruned=AfterPrune('timer', clients=3, looking_connected=2,
-                                                  task_growth={'Event.wait': 15})))
+
+    left = judge_storm(
+        evidence(pruned=AfterPrune('timer', clients=3, looking_connected=2, task_growth={'Event.wait': 15}))
+    )
     assert [finding.code for finding in left.findings] == [Code.CONNECTED_AFTER_PRUNE, Code.WAITS_AFTER_PRUNE]
     assert texts(left.findings) == [
         "3 client(s) of the storm outlived NiceGUI's prune; 2 look connected without a socket (a handshake "
         "processed after its socket left), which NiceGUI's prune skips, so nothing ever deletes them",
-        '15 asyncio task(s) left after the storm and the prune: Event.wait +15']
+        '15 asyncio task(s) left after the storm and the prune: Event.wait +15',
+    ]
     clean = judge_storm(evidence(pruned=AfterPrune('loop', clients=0, looking_connected=0, task_growth={})))
     assert not clean.findings and any("NiceGUI's prune ran (loop)" in note for note in clean.notes)
 
@@ -245,11 +323,15 @@ def test_a_known_bug_of_the_release_must_show_and_nothing_else_may_fail():
     def report(growth, version='3.7.1'):
         e = evidence(pruned=AfterPrune('timer', clients=0, looking_connected=0, task_growth=growth))
         return corpus_report(e, version, 'test_async_pages_leave_no_task_behind')
+
     assert report({'Event.wait': 15}).problems() == []
-    assert texts(report({}).problems()) == ['#5803 not detected although NiceGUI 3.7.1 has it: each load of an async '
-                                     'page that does not wait for its connection leaves a task waiting for it for ever']
+    assert texts(report({}).problems()) == [
+        '#5803 not detected although NiceGUI 3.7.1 has it: each load of an async '
+        'page that does not wait for its connection leaves a task waiting for it for ever'
+    ]
     assert texts(report({'Event.wait': 15}, '3.8.0').problems()) == [
-        '15 asyncio task(s) left after the storm and the prune: Event.wait +15']
+        '15 asyncio task(s) left after the storm and the prune: Event.wait +15'
+    ]
 
 
 def test_a_pending_task_destroyed_on_2_13_0_is_4500_and_no_other_release_may_show_it():
@@ -271,11 +353,13 @@ def test_a_pending_task_destroyed_on_2_13_0_is_4500_and_no_other_release_may_sho
     def report(version):
         e = evidence(judged=incident.judge(found, [], {'nicegui': version}))
         return corpus_report(e, version, 'test_async_pages_leave_no_task_behind')
+
     assert report('2.13.0').problems() == []
     assert texts(report('2.14.0').problems()) == [
         '6 other server error(s): LogError@asyncio: Task was destroyed but it is pending!',
         '#5803 not detected although NiceGUI 2.14.0 has it: each load of an async page that does not wait for its '
-        'connection leaves a task waiting for it for ever']
+        'connection leaves a task waiting for it for ever',
+    ]
 
 
 def test_timers_left_by_pruned_pages_are_5595_on_3_4_1_and_a_failure_on_3_5_0():
@@ -283,19 +367,22 @@ def test_timers_left_by_pruned_pages_are_5595_on_3_4_1_and_a_failure_on_3_5_0():
     from nicegui_e2e.verdict import AfterPrune
 
     def report(version):
-        e = evidence(pruned=AfterPrune('timer', clients=0, looking_connected=0,
-                                       task_growth={'Timer._run_in_loop': 10}))
+        e = evidence(pruned=AfterPrune('timer', clients=0, looking_connected=0, task_growth={'Timer._run_in_loop': 10}))
         return corpus_report(e, version, 'test_timers_of_pages_left_before_they_connected_end')
+
     assert report('3.4.1').problems() == []
     assert texts(report('3.5.0').problems()) == [
-        '10 asyncio task(s) left after the storm and the prune: Timer._run_in_loop +10']
+        '10 asyncio task(s) left after the storm and the prune: Timer._run_in_loop +10'
+    ]
 
 
 def test_events_dropped_on_a_release_with_4753_fail_only_the_storm_made_for_it():
     """The heavy app's components send events as they mount; on 2.11.0 those reach the server before the
     handshake and are dropped (16 in one storm in CI): shown in any storm, failing only on a fixed release."""
+
     def report(version, test='test_get_storm_on_other_apps'):
         return corpus_report(evidence(dropped_events=16), version, test)
+
     shown_on_2_11 = report('2.11.0')
     assert shown_on_2_11.problems() == []
     assert shown_on_2_11.summary().shown == [shown_on_2_11.verdict.findings[0]]
@@ -317,6 +404,7 @@ def test_a_team_s_early_click_storm_fails_on_4753_naming_it():
 def captured_console(name):
     import json
     from pathlib import Path
+
     path = Path(__file__).parent / 'data' / name
     return [json.loads(line) for line in path.read_text(encoding='utf-8').splitlines()]
 
@@ -325,6 +413,7 @@ def test_a_page_that_reloads_itself_is_read_from_the_console_nicegui_left():
     """NiceGUI's own words before it reloads a page: in Chrome's log (the console captured on 3.13.0 from a page
     slower than its response_timeout) and as a console event carries them (text only)."""
     from nicegui_e2e.evidence import self_reload
+
     captured = captured_console('nicegui-3.13.0-slow-build.console.jsonl')
     assert {self_reload(entry) for entry in captured} == {'implicit handshake failed'}
     assert self_reload({'message': 'reloading because handshake failed for clientId 0b5d'}) == 'handshake failed'
@@ -337,6 +426,7 @@ def test_a_page_that_reloads_itself_is_read_from_the_console_nicegui_left():
 def test_error_pages_a_storm_expects_are_shown_not_failed():
     """3.14.0 answers a page slower than its response_timeout with a terminal 500 (console captured there)."""
     from nicegui_e2e.evidence import _expected_console
+
     severe = [entry['message'] for entry in captured_console('nicegui-3.14.0-slow-build.console.jsonl')]
     assert severe and all(_expected_console(m, error_pages=True) for m in severe)
     assert not any(_expected_console(m) for m in severe)
@@ -349,8 +439,11 @@ def test_a_reload_loop_is_6126_on_3_13_0_with_what_follows_from_it_and_a_failure
     """What the stay storm showed on 3.13.0: the page never settles, so steps are missed and the last page does
     not work; those follow from #6126 where it shows, and fail the storm where it does not."""
     test = 'test_a_page_slower_than_its_response_timeout_settles'
-    missed = dict(missed=['step 0: WaitTimeout: waited 10 s for the page to finish its handshake'],
-                  page_works=False, page_problem='WaitTimeout: waited 10 s for the page to finish its handshake')
+    missed = dict(
+        missed=['step 0: WaitTimeout: waited 10 s for the page to finish its handshake'],
+        page_works=False,
+        page_problem='WaitTimeout: waited 10 s for the page to finish its handshake',
+    )
     looping = evidence(self_reloads={'implicit handshake failed': 61}, **missed)
     assert corpus_report(looping, '3.13.0', test).problems() == []
     assert len(corpus_report(looping, '3.14.0', test).problems()) == 3
@@ -365,12 +458,20 @@ def test_a_dropped_connection_is_4253_up_to_2_10_1_and_6237_from_2_24_0_to_3_16_
     deleted with a socket still connected); 2.24.2 to 3.16.0 kept it but no longer answered the page (the words
     of the storm on 2.24.2). Each release's bug explains the missed steps; 2.18.0 and 3.17.0 must show neither."""
     test = 'test_a_page_keeps_working_after_its_connection_drops'
-    lost = ("step 2: LostPage: the page did not come through its reconnect: it no longer answers (NoRoundTrip: the "
-            "server's round trip failed: NiceGUI did not run JavaScript in the page: TimeoutError: JavaScript did "
-            'not respond within 5.0 s)')
-    deleted = evidence(deleted_live=3, lost=[lost.replace('NiceGUI did not run JavaScript in the page: '
-                                                            'TimeoutError: JavaScript did not respond within 5.0 s',
-                                                            'the server has no client for this page')])
+    lost = (
+        'step 2: LostPage: the page did not come through its reconnect: it no longer answers (NoRoundTrip: the '
+        "server's round trip failed: NiceGUI did not run JavaScript in the page: TimeoutError: JavaScript did "
+        'not respond within 5.0 s)'
+    )
+    deleted = evidence(
+        deleted_live=3,
+        lost=[
+            lost.replace(
+                'NiceGUI did not run JavaScript in the page: TimeoutError: JavaScript did not respond within 5.0 s',
+                'the server has no client for this page',
+            )
+        ],
+    )
     frozen = evidence(lost=[lost])
     assert judge_storm(deleted).findings[0].code is Code.DELETED_LIVE
     assert corpus_report(deleted, '2.10.1', test).problems() == []
@@ -391,6 +492,7 @@ class DroppingDriver(FakeDriver):
 
     def execute_script(self, script, *args):
         from nicegui_e2e.storm import CAME_BACK, DROP_TRANSPORT
+
         if script == CAME_BACK:
             return self.came_back
         if script == DROP_TRANSPORT:
@@ -398,12 +500,19 @@ class DroppingDriver(FakeDriver):
         return 1 if 'acks' in script else None
 
 
-@pytest.mark.parametrize('came_back, answers_fail, outcome', [
-    ('reconnected', False, 'drop'),
-    ('reloaded', False, 'the page did not come through its reconnect: it reloaded itself'),
-    ('reconnected', True, "the page did not come through its reconnect: it no longer answers (NoRoundTrip: the "
-                          "server's round trip failed: the server has no client for this page)"),
-])
+@pytest.mark.parametrize(
+    'came_back, answers_fail, outcome',
+    [
+        ('reconnected', False, 'drop'),
+        ('reloaded', False, 'the page did not come through its reconnect: it reloaded itself'),
+        (
+            'reconnected',
+            True,
+            'the page did not come through its reconnect: it no longer answers (NoRoundTrip: the '
+            "server's round trip failed: the server has no client for this page)",
+        ),
+    ],
+)
 def test_a_dropped_page_must_come_back_as_itself_and_answer(came_back, answers_fail, outcome):
     from nicegui_e2e.lifecycle import NoRoundTrip
     from nicegui_e2e.storm import LostPage, step_drop
@@ -411,6 +520,7 @@ def test_a_dropped_page_must_come_back_as_itself_and_answer(came_back, answers_f
     def answers(driver):
         if answers_fail:
             raise NoRoundTrip("the server's round trip failed: the server has no client for this page")
+
     step = step_drop(['/'], hold=0.0, answers=answers)
     if outcome == 'drop':
         assert step(DroppingDriver(came_back), 'http://x', 0) == ('drop', '/')
@@ -428,16 +538,28 @@ def test_a_storm_line_agrees_with_itself_and_with_its_findings():
     import re
 
     from nicegui_e2e.verdict import AfterPrune
-    prunes = [None, AfterPrune('tick', 0, 0, {}), AfterPrune('tick', 3, 0, {}),
-              AfterPrune('prune_instances', 11, 11, {'Event.wait': 12, 'Outbox.loop': 11})]
+
+    prunes = [
+        None,
+        AfterPrune('tick', 0, 0, {}),
+        AfterPrune('tick', 3, 0, {}),
+        AfterPrune('prune_instances', 11, 11, {'Event.wait': 12, 'Outbox.loop': 11}),
+    ]
     client_codes = {Code.OUTLIVED_PRUNE, Code.CONNECTED_AFTER_PRUNE}
     checked = 0
     for hits, departures, live, leaked, mappings, pruned in itertools.product(
-            [None, 0, 1, 5, 6, 29], [0, 1, 3, 29], [0, 1, 2, 8], [0, 2], [0, 3], prunes):
+        [None, 0, 1, 5, 6, 29], [0, 1, 3, 29], [0, 1, 2, 8], [0, 2], [0, 3], prunes
+    ):
         if live > departures:
             continue
-        e = evidence(race_hits=hits, departures=departures, live_departures=live, leaked_clients=leaked,
-                     dead_mappings=mappings, pruned=pruned)
+        e = evidence(
+            race_hits=hits,
+            departures=departures,
+            live_departures=live,
+            leaked_clients=leaked,
+            dead_mappings=mappings,
+            pruned=pruned,
+        )
         line, findings = figures(e), judge_storm(e).findings
         shares = [int(share) for share in re.findall(r'(\d+)% of departures', line)]
         assert all(share <= 100 for share in shares), line
@@ -456,10 +578,12 @@ def test_the_figures_the_issue_quoted_now_agree():
     reconnecting sockets raced too. The late-handshake storm (3.17.1: 11 clients for 11 late handshakes) said
     "0 leaked clients" above "11 client(s) of the storm outlived NiceGUI's prune"."""
     from nicegui_e2e.verdict import AfterPrune
+
     drop = evidence(scenario='drop', navigations=3, departures=3, live_departures=2, race_hits=6)
     assert '6 race hits (more than the 1 departures in the window), 2 left live,' in figures(drop)
-    late = evidence(race_hits=11, departures=15, pruned=AfterPrune('prune_instances', 11, 11,
-                                                                   {'Event.wait': 12, 'Outbox.loop': 11}))
+    late = evidence(
+        race_hits=11, departures=15, pruned=AfterPrune('prune_instances', 11, 11, {'Event.wait': 12, 'Outbox.loop': 11})
+    )
     assert '0 leaked clients, 11 outlived the prune,' in figures(late)
     assert judge_storm(late).findings[0].text.startswith("11 client(s) of the storm outlived NiceGUI's prune")
 
@@ -477,24 +601,38 @@ def test_any_storm_names_the_known_bug_of_its_release_that_its_finding_is():
 
     def left(**growth):
         return dict(pruned=AfterPrune('tick', 0, 0, growth))
-    assert team('3.7.1', **left(**{'Event.wait': 32})).problems() == [Finding(
-        Code.WAITS_AFTER_PRUNE, 'known bug #5803 of NiceGUI 3.7.1, fixed in 3.8.0: 32 asyncio task(s) left after the '
-        'storm and the prune: Event.wait +32', 32, '#5803')]
+
+    assert team('3.7.1', **left(**{'Event.wait': 32})).problems() == [
+        Finding(
+            Code.WAITS_AFTER_PRUNE,
+            'known bug #5803 of NiceGUI 3.7.1, fixed in 3.8.0: 32 asyncio task(s) left after the '
+            'storm and the prune: Event.wait +32',
+            32,
+            '#5803',
+        )
+    ]
     waits = left(**{'Event.wait': 32})
     assert team('3.8.0', **waits).problems() == judge_storm(evidence(**waits)).findings
     assert texts(team('3.4.1', **left(**{'Timer._run_in_loop': 23})).problems()) == [
         'known bug #5595 of NiceGUI 3.4.1, fixed in 3.5.0: 23 asyncio task(s) left after the storm and the prune: '
-        'Timer._run_in_loop +23']
-    dropped = dict(lost=['step 0: LostPage: the page did not come through its reconnect: it reloaded itself'],
-                   self_reloads={'handshake failed': 3})
+        'Timer._run_in_loop +23'
+    ]
+    dropped = dict(
+        lost=['step 0: LostPage: the page did not come through its reconnect: it reloaded itself'],
+        self_reloads={'handshake failed': 3},
+    )
     assert [(f.code, f.bug) for f in team('3.12.1', **dropped).problems()] == [
-        (Code.LOST_RECONNECT, 'stale disconnect'), (Code.SELF_RELOAD, 'stale disconnect')]
+        (Code.LOST_RECONNECT, 'stale disconnect'),
+        (Code.SELF_RELOAD, 'stale disconnect'),
+    ]
     assert [f.bug for f in team('3.12.1', self_reloads={'handshake failed': 3}).problems()] == ['#6126']
     assert [f.bug for f in team('3.17.0', **dropped).problems()] == ['', '']
-    generic = team('3.7.1', missed=['step 3: WaitTimeout: waited 10 s for a link inside the app'],
-                   **left(**{'Outbox.loop': 5})).problems()
-    assert [f.bug for f in generic] == ['', ''] and generic == judge_storm(evidence(
-        missed=['step 3: WaitTimeout: waited 10 s for a link inside the app'], **left(**{'Outbox.loop': 5}))).findings
+    generic = team(
+        '3.7.1', missed=['step 3: WaitTimeout: waited 10 s for a link inside the app'], **left(**{'Outbox.loop': 5})
+    ).problems()
+    assert [f.bug for f in generic] == ['', ''] and generic == judge_storm(
+        evidence(missed=['step 3: WaitTimeout: waited 10 s for a link inside the app'], **left(**{'Outbox.loop': 5}))
+    ).findings
     with pytest.raises(AssertionError, match=r'known bug #5803 of NiceGUI 3\.7\.1, fixed in 3\.8\.0: 32 asyncio'):
         team('3.7.1', **left(**{'Event.wait': 32})).check()
 
@@ -502,6 +640,7 @@ def test_any_storm_names_the_known_bug_of_its_release_that_its_finding_is():
 def accepting(*keys, shipped=False):
     """A judgement whose allow-list accepts the known bugs ``keys``, as the user's file says them."""
     from nicegui_e2e.incident import AllowEntry
+
     return Judged(accepting=[AllowEntry('', f'we pin our release ({key})', shipped=shipped, bug=key) for key in keys])
 
 
@@ -514,11 +653,14 @@ def test_a_known_bug_the_team_accepts_does_not_fail_and_is_counted_and_shown():
 
     def team(version, judged, **growth):
         return corpus_report(evidence(judged=judged, pruned=AfterPrune('timer', 0, 0, growth)), version, 'test_mine')
+
     pinned = team('3.7.1', accepting('#5803'), **{'Event.wait': 32})
     assert pinned.problems() == []
     assert [(f.code, f.bug, f.count) for f in pinned.accepted()] == [(Code.WAITS_AFTER_PRUNE, '#5803', 32)]
-    assert texts(pinned.accepted()) == ['known bug #5803 of NiceGUI 3.7.1, fixed in 3.8.0: 32 asyncio task(s) left '
-                                        'after the storm and the prune: Event.wait +32']
+    assert texts(pinned.accepted()) == [
+        'known bug #5803 of NiceGUI 3.7.1, fixed in 3.8.0: 32 asyncio task(s) left '
+        'after the storm and the prune: Event.wait +32'
+    ]
     pinned.check()
     record = pinned.summary().at('test_x.py::test_mine', 'passed')
     assert (record.result, record.verdict) == (Outcome.KNOWN_BUG_ACCEPTED, 'known bug accepted (#5803)')
@@ -535,16 +677,18 @@ def test_a_known_bug_the_team_accepts_does_not_fail_and_is_counted_and_shown():
     clean = team('3.8.0', accepting('#5803', '#6126', '#4500')).summary().at('t', 'passed')
     assert (clean.result, clean.stale_bugs) == (Outcome.PASS, ['#4500', '#5803']), '3.8.0 has #6126'
     assert not any('accepted' in note for note in clean.notes)
-    assert team('3.8.0', accepting('#5803', shipped=True)).summary().stale_bugs == [], 'not the user\'s news'
+    assert team('3.8.0', accepting('#5803', shipped=True)).summary().stale_bugs == [], "not the user's news"
 
 
 def test_accepting_a_known_bug_keeps_its_storm_and_its_detector_honest():
     """The storm made for #5803 still says "bug detected (#5803)" and still fails where #5803 did not show: an
     acceptance lets the bug's findings pass, never the miss of a detector."""
     from nicegui_e2e.verdict import AfterPrune
+
     made = 'test_async_pages_leave_no_task_behind'
-    shown = corpus_report(evidence(judged=accepting('#5803'), pruned=AfterPrune('timer', 0, 0, {'Event.wait': 9})),
-                          '3.7.1', made)
+    shown = corpus_report(
+        evidence(judged=accepting('#5803'), pruned=AfterPrune('timer', 0, 0, {'Event.wait': 9})), '3.7.1', made
+    )
     assert shown.problems() == [] and shown.accepted() == []
     assert shown.summary().at('t', 'passed').verdict == 'bug detected (#5803)'
     missed = corpus_report(evidence(judged=accepting('#5803'), pruned=AfterPrune('timer', 0, 0, {})), '3.7.1', made)
@@ -574,10 +718,14 @@ def test_the_negative_control_judges_4304_alone_and_shows_a_second_bug_beside_it
 
     def control(*incidents):
         judged = Judged(failing=list(incidents))
-        made = corpus_report(evidence(judged=judged, keyerrors_raw=len(incidents),
-                                      pruned=AfterPrune('timer', 0, 0, {'Event.wait': 32})), '3.7.1', 'test_control')
+        made = corpus_report(
+            evidence(judged=judged, keyerrors_raw=len(incidents), pruned=AfterPrune('timer', 0, 0, {'Event.wait': 32})),
+            '3.7.1',
+            'test_control',
+        )
         made.server_info = {'nicegui': '3.7.1', 'disconnect_fix': 'bug', 'bug_present': True}
         return made
+
     fired = control(key_error(), key_error())
     fired.expect_4304()
     assert fired.problems() == []
@@ -588,8 +736,11 @@ def test_the_negative_control_judges_4304_alone_and_shows_a_second_bug_beside_it
 
     silent = control()
     silent.server_info = {**silent.server_info, 'disconnect_fix': 'off'}  # no race hit: nothing restored shows
-    with pytest.raises(AssertionError, match=r': #4304 not detected although the server runs an unguarded handler on '
-                                             r'purpose; beside it: known bug #5803 of NiceGUI 3\.7\.1'):
+    with pytest.raises(
+        AssertionError,
+        match=r': #4304 not detected although the server runs an unguarded handler on '
+        r'purpose; beside it: known bug #5803 of NiceGUI 3\.7\.1',
+    ):
         silent.expect_4304()
     assert [f.code for f in silent.problems()] == [Code.ISSUE_4304_MISSED]
 
