@@ -66,3 +66,14 @@ def test_the_header_names_the_installed_release_s_bugs_in_one_line() -> None:
     assert ', first free release 3.18.0 ' in known_bugs_line('3.7.1')
     assert known_bugs_line('3.18.0') == 'NiceGUI 3.18.0, no known bug'
     assert known_bugs_line('2.11.0').startswith('NiceGUI 2.11.0, known bugs #4304 (fixed in 2.11.1)')
+
+
+def test_a_4304_keyerror_on_2_11_0_is_named_as_the_known_bug_a_team_meets() -> None:
+    """A team's run judges NiceGUI as shipped: on 2.11.0 its storms fail on #4304, named with its fix; on 2.11.1
+    with the bug put back on purpose (the negative control's server), nothing is named."""
+    from nicegui_e2e.findings import Code, Finding
+
+    keyerrors = Finding(Code.ISSUE_4304, '#4304: 24 KeyError(s) in handle_disconnect', 24)
+    (named,) = corpus.named([keyerrors], '2.11.0')
+    assert named.bug == '#4304' and 'known bug #4304 of NiceGUI 2.11.0, fixed in 2.11.1' in named.text
+    assert corpus.named([keyerrors], '2.11.1') == [keyerrors]
