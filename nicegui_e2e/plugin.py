@@ -379,13 +379,13 @@ def nicegui_browser(
 
 
 class CrowdBrowsers:
-    """Browsers for one test's crowds: ``nicegui_browser`` first, the others started when a crowd first needs them
-    and ended with the test.
+    """Browsers for crowds: ``nicegui_browser`` first, the others started when a crowd first needs them. Local ones
+    are kept for the session, as ``nicegui_browser`` is.
 
     On a Grid, a crowd asks only for the sessions the Grid reports free, so it never queues behind the browsers
-    that other xdist workers hold; it may get fewer than it asked for (:attr:`shortfall` says why), and at the end
-    of the test the worker's own browser goes back to the Grid where no session is free, so that no other worker
-    waits for it longer than one test."""
+    that other xdist workers hold; it may get fewer than it asked for (:attr:`shortfall` says why). After each test
+    (:meth:`between_tests`) its remote browsers go back to the Grid, and so does the worker's own where no session
+    is free, so that no other worker waits for it longer than one test."""
 
     def __init__(self, first: Browser, make: Callable[[int], Browser]) -> None:
         self.first = first
@@ -413,15 +413,21 @@ class CrowdBrowsers:
                 break
         return [self.first, *self.others[: n - 1]]
 
+    def between_tests(self) -> None:
+        """Remote browsers go back to the Grid: the crowd's, and the worker's own where the Grid has none free."""
+        if not self.first.remote:
+            return
+        self.end()
+        if not self.first.released and grid_offer(self.first.options).free == 0:
+            self.first.release()
+
     def end(self) -> None:
         for browser in self.others:
             browser.quit()
         self.others.clear()
-        if self.first.remote and not self.first.released and grid_offer(self.first.options).free == 0:
-            self.first.release()
 
 
-@pytest.fixture
+@pytest.fixture(scope='session')
 def nicegui_crowd_browsers(
     nicegui_browser: Browser,
     nicegui_e2e_settings: Settings,
@@ -484,6 +490,7 @@ def nicegui_storm(
     reports: list[lifecycle.StormReport] = []  # this attempt's: a rerun starts afresh
     request.node.stash[STORMS] = reports
     request.node.stash[BROWSER] = nicegui_crowd_browsers(1)[0]
+    request.addfinalizer(nicegui_crowd_browsers.between_tests)
 
     app_marker = request.node.get_closest_marker('nicegui_e2e_app')
     pages_marker = request.node.get_closest_marker('nicegui_e2e_pages')

@@ -131,7 +131,7 @@ def test_a_crowd_asks_only_for_the_sessions_the_grid_has_free(monkeypatch: pytes
     browsers = pool(4)
     assert [b.lane for b in browsers] == [0, 1]  # type: ignore[attr-defined]
     assert pool.shortfall == 'the Grid at http://grid: it offers 4 chrome session(s) at a time, 1 free now'
-    pool.end()
+    pool.between_tests()
     assert browsers[1].quits == 1 and browsers[0].released  # type: ignore[attr-defined]
 
 
@@ -139,10 +139,20 @@ def test_a_session_taken_meanwhile_leaves_the_crowd_smaller_not_failed(monkeypat
     pool = crowd(monkeypatch, free=[3, 2], fail_from=2)
     assert len(pool(4)) == 2
     assert 'taken meanwhile' in pool.shortfall
-    pool.end()
+    pool.between_tests()
     assert not pool.first.released  # sessions are free: nobody waits for this worker's browser
 
 
 def test_a_grid_that_says_nothing_is_asked_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
     pool = crowd(monkeypatch, free=[None, None])
     assert len(pool(3)) == 3 and not pool.shortfall
+
+
+def test_a_local_crowd_keeps_its_browsers_for_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = crowd(monkeypatch, free=[])
+    pool.first.remote = False
+    browsers = pool(3)
+    pool.between_tests()
+    assert pool(3) == browsers and browsers[1].quits == 0  # type: ignore[attr-defined]
+    pool.end()
+    assert browsers[1].quits == 1  # type: ignore[attr-defined]

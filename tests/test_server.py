@@ -82,7 +82,7 @@ def test_browsers_may_use_another_address_while_the_test_process_keeps_loopback(
 
 
 def test_the_server_is_told_its_options_and_equal_options_are_one_key(tmp_path):
-    options = ServerOptions(
+    chosen = dict(
         app=Path('apps/multipage.py'),
         disconnect_fix='bug',
         handshake_delay=0.5,
@@ -93,6 +93,7 @@ def test_the_server_is_told_its_options_and_equal_options_are_one_key(tmp_path):
         address='example.test',
         startup_timeout=9,
     )
+    options = ServerOptions(**chosen)
     boot = BootSettings.from_env(options.boot(tmp_path / 'run').to_env())
     assert boot == BootSettings(
         app=str(Path('apps/multipage.py').resolve()),
@@ -107,17 +108,7 @@ def test_the_server_is_told_its_options_and_equal_options_are_one_key(tmp_path):
         module='pkg.web',
         attribute='api',
     )
-    same = ServerOptions(
-        app=Path('apps/multipage.py'),
-        disconnect_fix='bug',
-        handshake_delay=0.5,
-        disconnect_delay=2.0,
-        reconnect_timeout=4.0,
-        module='pkg.web',
-        attribute='api',
-        address='example.test',
-        startup_timeout=9,
-    )
+    same = ServerOptions(**chosen)  # equal options made apart are one key
     assert {options: 1}[same] == 1 and replace(same, disconnect_delay=0.0) not in {options: 1}
 
 
