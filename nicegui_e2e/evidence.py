@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import urllib.parse
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,13 @@ CONSOLE_EXPECTED = (
 )
 ERROR_STATUS = 'the server responded with a status of'
 """Chrome's console words for a page or resource answered with an error status."""
+RESPONSE_TIMEOUT = re.compile(r'Response for (\S+) not ready after ')
+"""NiceGUI's warning (3.x) for a page whose response was not ready within its response_timeout, with its path."""
+TIMED_OUT_STATUS = 500
+"""The status of NiceGUI's terminal error page for such a page (3.14.0 and later; before, #6126's reload loop)."""
+RACELESS = {False: 'answered with an error page', True: 'whose client NiceGUI had deleted'}
+"""Why a page left before its handshake could not hit the race, by whether its client was gone (else its page was
+an error page): its socket's end reaches no handler that could meet a socket it never mapped."""
 SELF_RELOAD = re.compile(r'reloading because (.+?)(?: for clientId \S*)?"?$')
 """What NiceGUI's page logs to the console before it reloads itself, with its reason."""
 
@@ -69,17 +77,22 @@ def gather(
     result, events, snapshot = collected.result, collected.events, collected.snapshot
     raw_incidents = incident.parse_tracebacks(collected.raw_log)
     incidents = incident.merge(incident.from_records(collected.records), raw_incidents)
-    console = collected.console
-    severe = [entry['message'] for entry in console if entry.get('level') == 'SEVERE']
-    unexpected = [m for m in severe if not _expected_console(m, expect_error_pages)]
     before = collected.race_hits_before
     stale = lingering(snapshot, result.started)
     during = [event for event in events if event['t'] <= result.ended]
     paths: Counter[str] = Counter(event.get('handshake', 'explicit') for event in during if event['kind'] == 'connect')
-    errors: Counter[str] = Counter(
-        f'{event.get("path")} answered {event["status"]}'
-        for event in during
-        if event['kind'] == 'response' and event.get('status', 200) >= 400
+    errors, timed_out = _error_pages(during, collected.records)
+    console = collected.console
+    severe = [entry['message'] for entry in console if entry.get('level') == 'SEVERE']
+    unexpected = [
+        m for m in severe if not _expected_console(m, expect_error_pages) and _console_path(m) not in timed_out
+    ]
+    raceless: Counter[str] = Counter(
+        RACELESS[bool(event.get('gone'))]
+        for event in events
+        if event['kind'] == 'disconnect'
+        and event.get('mapped') is False
+        and (event.get('error_page') or event.get('gone'))
     )
     several = len(collected.checks) > 1
     failed_checks = [
@@ -96,8 +109,10 @@ def gather(
         missed=result.missed,
         lost=result.lost,
         error_pages=dict(errors),
+        timed_out=dict(timed_out),
         seconds=result.seconds,
         race_hits=None if before is None else snapshot['race_hits'] - before,
+        raceless=dict(raceless),
         expect_race=expect_race,
         keyerrors_raw=sum(i.is_4304 for i in raw_incidents),
         judged=incident.judge(incidents, allowlist, versions or {}),
@@ -123,6 +138,36 @@ def gather(
         deleted_live=sum(1 for event in events if event['kind'] == 'deleted' and event.get('live')),
         error_pages_expected=expect_error_pages,
     )
+
+
+def _error_pages(events: Sequence[Event], records: Sequence[Mapping[str, Any]]) -> tuple[Counter[str], Counter[str]]:
+    """Page loads answered with an error status ('/x answered 404' -> loads), and apart from them, by path, the loads
+    NiceGUI answered with its own error page for a page slower than its response_timeout (3.14.0 and later), one
+    for each of its warnings that the page's response was not ready in time."""
+    warned = Counter(
+        match.group(1)
+        for record in records
+        if str(record.get('logger', '')).startswith('nicegui') and record.get('level') == 'WARNING'
+        for match in [RESPONSE_TIMEOUT.match(str(record.get('message', '')))]
+        if match
+    )
+    errors: Counter[str] = Counter()
+    timed_out: Counter[str] = Counter()
+    for event in events:
+        if event['kind'] != 'response' or event.get('status', 200) < 400:
+            continue
+        path = str(event.get('path'))
+        if event['status'] == TIMED_OUT_STATUS and timed_out[path] < warned[path]:
+            timed_out[path] += 1
+        else:
+            errors[f'{path} answered {event["status"]}'] += 1
+    return errors, timed_out
+
+
+def _console_path(message: str) -> str:
+    """The path of the URL a console message of Chrome's begins with ('http://127.0.0.1:8080/x - Failed to load
+    resource: ...' -> '/x'), or ''."""
+    return urllib.parse.urlsplit(message.split(' ', 1)[0]).path if message.startswith('http') else ''
 
 
 def lingering(snapshot: Diagnostics, since: float) -> list[ClientState]:
@@ -176,7 +221,10 @@ def attribute(
                 race_hits=sum(
                     1
                     for e in mine
-                    if e['kind'] == 'disconnect' and e.get('mapped') is False and not e.get('error_page')
+                    if e['kind'] == 'disconnect'
+                    and e.get('mapped') is False
+                    and not e.get('error_page')
+                    and not e.get('gone')
                 ),
                 handler_errors=caused,
                 error_pages=sum(

@@ -198,10 +198,14 @@ def instrument(
 
     def on_disconnect(sid: str, *rest: Any) -> Any:
         mapped = _socket_mapped(instances, sid) if tracks_sockets else None
-        error_page = ledger.client_of.pop(sid, '') in ledger.error_pages
+        client = ledger.client_of.pop(sid, '')
+        error_page = client in ledger.error_pages
+        gone = bool(client) and client not in instances  # deleted before its socket left: no handler runs for it
         lane = ledger.lane_of.pop(sid, 0)
-        ledger.record('disconnect', sid=sid, mapped=mapped, error_page=error_page, lane=lane)
-        if mapped is False and not error_page:  # leaving an error page is a finding of its own, not the race
+        ledger.record('disconnect', sid=sid, client=client, mapped=mapped, error_page=error_page, gone=gone, lane=lane)
+        # leaving an error page is a finding of its own, and a deleted client's socket reaches no handler: neither
+        # is the race, whose hit is a handler that runs for a socket it never mapped
+        if mapped is False and not error_page and not gone:
             ledger.race_hits += 1
             race_log.info('disconnect: socket id %s does not exist', sid)
         try:  # an error is tied to its socket here, so a crowd's errors are attributed to their browser

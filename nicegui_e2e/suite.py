@@ -63,9 +63,13 @@ def test_detector_fires_without_the_fix(nicegui_storm: StormRunner, nicegui_serv
     report = nicegui_storm('get', server=server, count=10)
     assert server.info['bug_present'], server.info['fix']
     # a race hit is not counted where the page left was an error page; its #4304 KeyError still is one
-    assert report.evidence.race_hits or report.evidence.keyerrors, (
-        'the storm never hit the race, so it cannot show the detector'
-    )
+    hit = report.evidence.race_hits or report.evidence.keyerrors
+    if not hit and report.evidence.raceless:  # the app's pages, as this release serves them, give it no race
+        pytest.skip(
+            f'the negative control cannot apply to this app on NiceGUI {nicegui_version}: no page it left before '
+            f'its handshake could race: {report.evidence.raceless_pages}'
+        )
+    assert hit, 'the storm never hit the race, so it cannot show the detector'
     assert len(report.evidence.judged.issue_4304) >= 1, 'the structured records missed #4304'
     assert report.evidence.keyerrors_raw >= 1, 'the raw log missed #4304'
     report.expect_4304()

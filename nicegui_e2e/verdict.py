@@ -89,10 +89,19 @@ class Evidence:
     deleted_live: int = 0  # clients NiceGUI deleted while their page still had a socket connected
     error_pages_expected: bool = False  # the storm's pages answer with an error page by design (a terminal 500)
     lost: list[str] = field(default_factory=list)  # steps whose page did not come through its reconnect, and how
+    timed_out: Mapping[str, int] = field(default_factory=dict)  # path -> loads NiceGUI answered with its page for a
+    #                                                             page slower than its response_timeout (a 500)
+    raceless: Mapping[str, int] = field(default_factory=dict)  # why pages left in the window could not race -> pages
 
     @property
     def crowd(self) -> int:
         return len(self.lanes) or 1
+
+    @property
+    def raceless_pages(self) -> str:
+        """'3 answered with an error page, 1 whose client NiceGUI had deleted': the pages left before their handshake
+        that could not race, and why; '' where every one could."""
+        return ', '.join(f'{count} {why}' for why, count in sorted(self.raceless.items()))
 
     @property
     def keyerrors(self) -> int:
@@ -161,7 +170,9 @@ def judge_storm(e: Evidence) -> Verdict:
         notes.append('race not applicable: this NiceGUI keeps no per-socket mapping')
     elif e.race_hits == 0:
         message = 'the race was never hit: this storm proves nothing about #4304'
-        if e.expect_race:
+        if e.raceless:  # the pages it left gave it nothing to hit: the findings of those pages say why
+            notes.append(f'{message}; the pages it left before their handshake could not race: {e.raceless_pages}')
+        elif e.expect_race:
             failures.append(Finding(Code.NO_RACE, message, 0))
         else:
             notes.append(message)
@@ -213,6 +224,14 @@ def _browser_side(e: Evidence, failures: list[Finding], notes: list[str]) -> Non
                 'NiceGUI saying why: ' + ', '.join(f'{why} x{count}' for why, count in sorted(e.self_reloads.items())),
                 sum(e.self_reloads.values()),
             )
+        )
+    if e.timed_out:
+        notes.append(
+            f'{sum(e.timed_out.values())} page load(s) took longer to build than their response_timeout, and NiceGUI '
+            'answered with its error page that says so: '
+            + ', '.join(f'{path} x{count}' for path, count in sorted(e.timed_out.items()))
+            + "; the app's page and its setting, not the lifecycle (await the client's connection before slow work, "
+            'or raise the response_timeout)'
         )
     if e.error_pages:
         expected = ', as this storm expects' if e.error_pages_expected else ''

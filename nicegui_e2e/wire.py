@@ -113,6 +113,7 @@ class Event(TypedDict, total=False):
     handshake: HandshakePath
     mapped: Optional[bool]
     error_page: bool  # disconnect: the socket's page was served with an error status
+    gone: bool  # disconnect: NiceGUI had deleted the socket's client before the socket left
     ok: bool
     connected: bool
     lane: int  # connect, disconnect, disconnect_error: the browser of a crowd the socket came from

@@ -107,6 +107,45 @@ def test_the_servers_events_during_the_storm_and_after_it():
     assert (e.dropped_events, e.deleted_live) == (1, 1)
 
 
+def test_pages_left_before_their_handshake_that_could_not_race_are_counted_by_why():
+    events = [
+        {'t': 10.1, 'kind': 'disconnect', 'mapped': False, 'error_page': True, 'gone': False},
+        {'t': 10.2, 'kind': 'disconnect', 'mapped': False, 'error_page': False, 'gone': True},
+        {'t': 10.3, 'kind': 'disconnect', 'mapped': False, 'error_page': True, 'gone': True},
+        {'t': 10.4, 'kind': 'disconnect', 'mapped': False, 'error_page': False, 'gone': False},  # a race hit
+        {'t': 10.5, 'kind': 'disconnect', 'mapped': True, 'error_page': True, 'gone': False},  # left after it
+    ]
+    e = gather(collected(events=events), expect_race=True)
+    assert e.raceless == {'answered with an error page': 1, 'whose client NiceGUI had deleted': 2}
+    assert e.raceless_pages == '1 answered with an error page, 2 whose client NiceGUI had deleted'
+    assert gather(collected(), expect_race=True).raceless_pages == ''
+
+
+def test_nicegui_s_own_page_for_a_page_slower_than_its_response_timeout_is_told_apart_from_error_pages():
+    # 3.14.0 and later: each load of a page slower than its response_timeout is a 500 page that says so, after a
+    # warning; one 500 more than the warnings is an error page like any other
+    events = [
+        {'t': 10.1 + n / 10, 'kind': 'response', 'client': f'e{n}', 'path': '/slow', 'status': 500} for n in range(3)
+    ]
+    events.append({'t': 10.5, 'kind': 'response', 'client': 'x', 'path': '/nope', 'status': 404})
+    warning = {'level': 'WARNING', 'logger': 'nicegui', 'message': 'Response for /slow not ready after 0.5 seconds'}
+    console = [
+        {
+            'level': 'SEVERE',
+            'message': f'http://127.0.0.1:8080{path} - Failed to load resource: the server responded '
+            f'with a status of {status}',
+        }
+        for path, status in (('/slow', 500), ('/nope', 404))
+    ]
+    e = gather(collected(events=events, records=[warning, warning], consoles=[console]), expect_race=True)
+    assert e.timed_out == {'/slow': 2}
+    assert e.error_pages == {'/slow answered 500': 1, '/nope answered 404': 1}
+    assert [m.split(' ')[0] for m in e.console_severe] == ['http://127.0.0.1:8080/nope']
+    verdict = judge_storm(gather(collected(events=events[:2], records=[warning, warning]), expect_race=True))
+    assert verdict.findings == []
+    assert verdict.notes[0].startswith('2 page load(s) took longer to build than their response_timeout')
+
+
 def test_the_servers_log_and_records_are_judged_as_incidents():
     """The log and records of a real storm on NiceGUI 2.11.0 as shipped: two #4304 KeyErrors, in both."""
     e = gather(

@@ -131,6 +131,20 @@ def test_storm_not_meant_to_race_says_it_proves_nothing():
     assert not verdict.findings and 'proves nothing' in verdict.notes[0]
 
 
+def test_a_storm_whose_pages_could_not_race_says_why_and_fails_only_on_their_findings():
+    # 3.14.0 and later: a page slower than its response_timeout is a terminal error page; 3.13.0 (#6126): its
+    # client is deleted before its socket connects; neither page's socket end reaches a handler that could race
+    raceless = {'answered with an error page': 3, 'whose client NiceGUI had deleted': 2}
+    verdict = judge_storm(evidence(race_hits=0, raceless=raceless, error_pages={'/slow answered 500': 3}))
+    assert [finding.code for finding in verdict.findings] == [Code.ERROR_PAGES]
+    assert verdict.notes[0] == (
+        'the race was never hit: this storm proves nothing about #4304; the pages it left before their handshake '
+        'could not race: 3 answered with an error page, 2 whose client NiceGUI had deleted'
+    )
+    # pages that could race and never did: the storm failed at its job
+    assert [finding.code for finding in judge_storm(evidence(race_hits=0)).findings] == [Code.NO_RACE]
+
+
 def test_old_nicegui_reports_not_applicable():
     verdict = judge_storm(evidence(race_hits=None))
     assert not verdict.findings and 'not applicable' in verdict.notes[0]
