@@ -369,28 +369,39 @@ const links = Array.from(document.querySelectorAll('a[href]')).filter((a) =>
 """JavaScript: ``links``, the links the page shows that stay inside the app and leave this document."""
 
 CLICKABLES = """
-const clickables = Array.from(document.querySelectorAll('button, [role=button], .q-btn')).filter((el) => {
+const app = typeof mounted_app === 'undefined' ? null : mounted_app;
+const listened = new Set(Object.entries((app && app.elements) || {})
+  .filter(([, el]) => (el.events || []).some((ev) => ev.type === 'click' && !ev.js_handler))
+  .map(([id]) => app.$refs['r' + id])
+  .map((ref) => (ref && ref.$el !== undefined ? ref.$el : ref))
+  .filter((el) => el instanceof Element));
+const clickables = Array.from(document.querySelectorAll('*')).filter((el) => {
   const link = el.closest('a[href]');
-  return !(link && leaves(link)) && !el.disabled && el.getAttribute('aria-disabled') !== 'true'
+  return listened.has(el) && !(link && leaves(link)) && !el.disabled && el.getAttribute('aria-disabled') !== 'true'
     && el.getClientRects().length > 0;
 });
 """
-"""JavaScript: ``clickables``, the app's own clickable elements on the page in document order: buttons (a
-NiceGUI ``ui.button`` is a Quasar ``.q-btn``) and elements with the button role, shown (laid out) and enabled.
-One that is, or sits inside, a link leaving this document is left out: a click on it is a navigation (the
-``link`` storm's), not an event for the page's handlers."""
+"""JavaScript: ``clickables``, the page's elements whose click the server listens for, in document order: NiceGUI's
+page keeps each element's listeners (``mounted_app.elements``) and its DOM node (``mounted_app.$refs``), the same
+from 2.0 to 3.18, and a click on an element without a listener sends nothing, so it could show nothing. Only those
+shown (laid out) and enabled; one that is, or sits inside, a link leaving this document is left out: a click on it
+is a navigation (the ``link`` storm's), not an event for the page's handlers."""
 
 CLICK_A_LINK = (
     LEAVES_THIS_PAGE
     + APP_LINKS
     + """
-if (!links.length) return null;
+if (!links.length) {
+  const s = window.__niceguiE2E;
+  return s && s.windows > 0 ? {to: null} : null;
+}
 const link = links[arguments[0] % links.length];
 link.click();
-return link.pathname + link.search;
+return {to: link.pathname + link.search};
 """
 )
-"""Click one of the page's :data:`APP_LINKS`, chosen by ``arguments[0]``; null if none."""
+"""Click one of the page's :data:`APP_LINKS`, chosen by ``arguments[0]``: ``{to: path}``; ``{to: null}`` where the
+page shows none although its socket reached the server (so it is drawn: a dead end); null while it may still."""
 
 CLICK_FIRST_CLICKABLE = (
     LEAVES_THIS_PAGE
@@ -416,18 +427,25 @@ return [links.length, clickables.length];
 
 def step_link(pages: Pages, seed: int = 0, timeout: float = 10.0) -> Step:
     """(b) click a link the page itself shows (any ``a[href]`` inside the app), chosen with the storm's seed,
-    as soon as one is on the page."""
+    as soon as one is on the page. A page that shows none once its socket reached the server (a page without a
+    link back, an error page) is a dead end: the user goes to the app's first page by its address, as a load."""
     choose = random.Random(seed)
 
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
-        if i == 0:
-            driver.get(base_url + pages[0])
-            return 'get', pages[0]
         pick = choose.randrange(1 << 30)
-        target = wait_for(
-            lambda: driver.execute_script(CLICK_A_LINK, pick), timeout=timeout, what='a link inside the app on the page'
+        clicked = (
+            {'to': None}
+            if i == 0
+            else wait_for(
+                lambda: driver.execute_script(CLICK_A_LINK, pick),
+                timeout=timeout,
+                what='a link inside the app on the page, or its socket showing it has none',
+            )
         )
-        return 'click', str(target)
+        if clicked['to'] is not None:
+            return 'click', str(clicked['to'])
+        driver.get(base_url + pages[0])
+        return 'get', pages[0]
 
     return step
 
@@ -531,8 +549,9 @@ def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
 
 def step_early_click(pages: Pages, timeout: float = 10.0) -> Step:
     """(h) load a page and, as soon as its socket reached the server while its handshake is still pending (held
-    back), click the first of the app's own clickable elements the page shows (:data:`CLICKABLES`: a button, an
-    element with the button role; no test id needed): a user who clicks at once. The page must hold the click back
+    back), click the first element the page shows whose click the server listens for (:data:`CLICKABLES`: a button
+    with a handler, any element with a click handler; no test id needed): a user who clicks at once. The page must
+    hold the click back
     until its handshake is done; a release that sends it at once has it dropped (#4753). A page that shows no
     such element when its socket connects is loaded and left, a plain load. The click may navigate or change the
     page's state: the next step loads its page afresh."""
@@ -569,7 +588,7 @@ class Need(enum.Enum):
 
     SERVER_SELECTOR = 'the element whose click makes the server navigate, named by the user'
     LINK = 'a link inside the app on its first page'
-    CLICKABLE = 'a clickable element of its own on its first page'
+    CLICKABLE = 'an element on its first page whose click the server listens for'
 
 
 PAGE_NEEDS = frozenset({Need.LINK, Need.CLICKABLE})
@@ -581,7 +600,7 @@ class AppFacts:
     """What the app's first page offers a storm, read once before a storm whose kind needs a page's fact."""
 
     links: int  # links on the first page that stay inside the app and leave the page (:data:`APP_LINKS`)
-    clickables: int  # the app's own clickable elements on the first page (:data:`CLICKABLES`)
+    clickables: int  # elements on the first page whose click the server listens for (:data:`CLICKABLES`)
 
 
 @dataclass(frozen=True)

@@ -329,7 +329,7 @@ def _context(e: Evidence) -> list[str]:
             "settle may take that long: shorten it on the suite's servers with "
             '--nicegui-e2e-reconnect-timeout'
         )
-    if e.handshake_paths.get('held'):
+    if e.handshake_paths.get('held') and e.race_hits:
         notes.append(HELD_NOTE)
     if e.pruned is not None and not e.pruned.clients and not e.pruned.task_growth:
         notes.append(

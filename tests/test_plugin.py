@@ -668,7 +668,8 @@ def test_a_failing_storm_prints_its_block_once_in_full(suite: pytest.Pytester) -
         'FAILED  test_a_failing_storm_prints_its_block_once_in_full.py::test_dry  [FAIL]'
     ]
     assert section.count('failed: the race was never hit: this storm proves nothing about #4304') == 1
-    assert section.count(HELD) == 1 and section.count('NiceGUI 9.9.9, fix: stand-in no-race') == 1
+    # the hold-back's note explains race hits, and this storm had none
+    assert section.count(HELD) == 0 and section.count('NiceGUI 9.9.9, fix: stand-in no-race') == 1
     result.stdout.fnmatch_lines(
         [
             'nicegui-e2e: 5 storms, race hit in 4, 1 not as expected: 1 FAIL, 2 pass, '

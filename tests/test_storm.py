@@ -290,8 +290,8 @@ def test_history_builds_two_documents_even_for_a_one_page_app():
             'early-click',
             2,
             0,
-            'the early-click storm cannot apply to this app: it needs a clickable element of its own '
-            'on its first page, and the app offers none',
+            'the early-click storm cannot apply to this app: it needs an element on its first page whose click '
+            'the server listens for, and the app offers none',
         ),
         ('early-click', 0, 1, None),
         ('get', 0, 0, None),  # needs nothing of a page
@@ -310,8 +310,8 @@ def test_a_kind_needing_two_things_names_both():
 
     both = StormKind('both', lambda c: step_get(c.pages), needs=frozenset({Need.CLICKABLE, Need.LINK}))
     assert unmet(both, AppFacts(links=0, clickables=0)) == (
-        'the both storm cannot apply to this app: it needs a link inside the app on its first page and a clickable '
-        'element of its own on its first page, and the app offers none'
+        'the both storm cannot apply to this app: it needs a link inside the app on its first page and an element '
+        'on its first page whose click the server listens for, and the app offers none'
     )
 
 
