@@ -20,6 +20,8 @@ import pytest
 from .report import RUN_REPORT_FORMAT
 from .summary import PROPERTY, StormSummary
 
+SKIPPED = 'nicegui-e2e: '
+"""What the reason of a storm test the plugin skips begins with, in pytest's own list of skips (``-rs``)."""
 VERSIONED_PACKAGES = ('nicegui', 'starlette', 'fastapi', 'uvicorn', 'python-socketio', 'python-engineio')
 
 
@@ -42,10 +44,14 @@ class StormCollector:
         self.seed = seed
         self.summaries: list[StormSummary] = []
         self.failed_attempts: Counter[str] = Counter()  # nodeid -> earlier attempts whose storms failed
+        self.skipped: dict[str, str] = {}  # nodeid -> why a storm test was skipped (it cannot apply, as configured)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """A rerun attempt (pytest-rerunfailures) is counted where its storms failed; the attempt that
-        stands carries the count in its records, so junit says so too."""
+        stands carries the count in its records, so junit says so too. A storm test skipped keeps its reason."""
+        if report.skipped and 'storm' in report.keywords and isinstance(report.longrepr, tuple):
+            if not hasattr(report, 'wasxfail'):
+                self.skipped[report.nodeid] = str(report.longrepr[2]).removeprefix('Skipped: ').removeprefix(SKIPPED)
         if report.when != 'call':
             return
         records = [StormSummary.from_json(str(value)) for name, value in report.user_properties if name == PROPERTY]
@@ -70,9 +76,15 @@ class StormCollector:
         """Quiet when every storm came out as it must: a line of totals and, where any, one of allowed incidents.
         A storm that did not prints its block; ``-rA``/``-rP``, ``-rx``, ``-rX`` or ``-v`` ask for the others'.
         A line that many of the blocks would repeat (a note, the release and its fix) is printed once, and the
-        blocks name it by its number."""
-        if not self.summaries:
-            return
+        blocks name it by its number. Each storm test skipped adds a line saying why (``-rs`` lists them as
+        pytest does instead)."""
+        if self.summaries:
+            self._storms(terminalreporter)
+        if not terminalreporter.hasopt('s'):  # -rs: pytest lists them itself
+            for nodeid, why in self.skipped.items():
+                terminalreporter.write_line(f'nicegui-e2e: skipped {nodeid.rpartition("::")[2]}: {why}')
+
+    def _storms(self, terminalreporter: Any) -> None:
         used = {signature for s in self.summaries for signature in s.allowed_by}
         stale = sorted({signature for s in self.summaries for signature in s.live_entries} - used)
         if self.report is not None:

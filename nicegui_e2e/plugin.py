@@ -31,7 +31,7 @@ from packaging.version import InvalidVersion
 
 from . import corpus, incident, lifecycle, settings, timeline
 from .browser import Browser, BrowserError, BrowserOptions, grid_offer
-from .collector import StormCollector, versions
+from .collector import SKIPPED, StormCollector, versions
 from .disconnect import UPSTREAM_GUARD_SINCE, should_have_guard
 from .server import NiceGUIServer, ServerError, ServerOptions
 from .settings import Settings
@@ -512,7 +512,7 @@ def nicegui_storm(
         try:
             kind = storm_require(scenario, chosen.server_selector)
         except StormSkipped as reason:
-            pytest.skip(f'nicegui-e2e: {reason}')
+            pytest.skip(f'{SKIPPED}{reason}')
         steps = min(chosen.storm_count, kind.most_steps or chosen.storm_count)
         delay = (
             handshake_delay_ms
@@ -529,8 +529,7 @@ def nicegui_storm(
         browsers = nicegui_crowd_browsers(size)
         if size > 1 and len(browsers) < 2:
             pytest.skip(
-                f'nicegui-e2e: a crowd needs two browsers or more and could have one: '
-                f'{nicegui_crowd_browsers.shortfall}'
+                f'{SKIPPED}a crowd needs two browsers or more and could have one: {nicegui_crowd_browsers.shortfall}'
             )
         try:
             with ExitStack() as delays:
@@ -553,7 +552,7 @@ def nicegui_storm(
                     expect_error_pages=expect_error_pages,
                 )
         except StormSkipped as reason:
-            pytest.skip(f'nicegui-e2e: {reason}')
+            pytest.skip(f'{SKIPPED}{reason}')
         except BrowserError as error:
             pytest.fail(f'nicegui-e2e: {error}', pytrace=False)
         except lifecycle.PartDied as death:

@@ -625,6 +625,34 @@ def test_a_green_run_adds_two_header_lines_and_two_summary_lines(suite: pytest.P
     assert len(result.outlines) <= 15
 
 
+SKIPPING = """
+import pytest
+
+@pytest.mark.storm
+def test_server_storm(nicegui_storm):
+    nicegui_storm('server')
+
+def test_not_a_storm():
+    pytest.skip('not ours to tell')
+"""
+
+
+@pytest.mark.parametrize('ask', ['', '-rs'])
+def test_a_storm_test_skipped_is_one_line_saying_why_unless_pytest_lists_skips(
+    suite: pytest.Pytester, ask: str
+) -> None:
+    suite.makepyfile(SKIPPING)
+    result = suite.runpytest('-p', 'no:cacheprovider', *([ask] if ask else []))
+    result.assert_outcomes(skipped=2)
+    ours = [line for line in result.outlines if line.startswith('nicegui-e2e: skipped')]
+    why = (
+        'the server storm needs the element whose click makes the server navigate: name it with '
+        '--nicegui-e2e-server-selector (a CSS selector)'
+    )
+    assert ours == ([] if ask else [f'nicegui-e2e: skipped test_server_storm: {why}'])
+    assert (f'nicegui-e2e: {why}' in result.stdout.str()) if ask else 'not ours to tell' not in result.stdout.str()
+
+
 @pytest.mark.parametrize(
     'ask, shown',
     [
