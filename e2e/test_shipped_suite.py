@@ -17,7 +17,7 @@ from pathlib import Path
 import nicegui
 import pytest
 
-from nicegui_e2e.corpus import known_bugs_of
+from nicegui_e2e.corpus import fixed_later
 
 pytestmark = [pytest.mark.storm, pytest.mark.robustness]
 
@@ -100,7 +100,7 @@ def shipped_suite(folder: Path, app: str, *arguments: str) -> subprocess.Complet
 
 @pytest.fixture(autouse=True)
 def a_release_without_known_bugs() -> None:
-    if known_bugs_of(nicegui.__version__):
+    if fixed_later(nicegui.__version__):  # one no release fixes yet needs a page these apps do not have
         pytest.skip(f'NiceGUI {nicegui.__version__} has known bugs: the shipped suite must fail on it, naming them')
 
 

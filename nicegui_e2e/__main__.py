@@ -31,7 +31,8 @@ def installed_nicegui() -> str | None:
 
 
 def bugs(release: str | None) -> int:
-    """Print the known bugs of ``release`` (default: the installed NiceGUI); the exit code says whether any."""
+    """Print the known bugs of ``release`` (default: the installed NiceGUI); the exit code says whether a later
+    release fixes any of them (a bug no release fixes yet is printed, and an upgrade would not help)."""
     release = release or installed_nicegui()
     if release is None:
         print(
@@ -53,9 +54,17 @@ def bugs(release: str | None) -> int:
         return EXIT_NONE
     print(f'NiceGUI {release}: {len(found)} of {known}')
     for bug in found:
-        print(f'  {bug.key} (NiceGUI {bug.releases}, fixed in {bug.first_fixed}): {bug.what}')
-    print(f'first release free of the bugs this package knows: {corpus.first_release_free(release)}')
-    return EXIT_BUGS
+        print(f'  {bug.label}: {bug.what}')
+    free = corpus.first_release_free(release)
+    if free:
+        print(f'first release free of the bugs this package knows a fix for: {free}')
+    unfixed = [bug.key for bug in found if not bug.first_fixed]
+    if unfixed:
+        print(
+            f'no release fixes {", ".join(unfixed)} yet, so upgrading does not help there; the exit status says '
+            'whether a release fixes a bug of this one'
+        )
+    return EXIT_BUGS if free else EXIT_NONE
 
 
 TEST_MODULE = 'test_lifecycle.py'

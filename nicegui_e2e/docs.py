@@ -63,7 +63,7 @@ def known_bugs_page() -> str:
         '',
         *_table(
             ('bug', 'what goes wrong', 'affected releases', 'fixed in', 'caught by'),
-            ((bug.key, bug.what, bug.releases, bug.first_fixed, f'`{bug.test}`') for bug in corpus.KNOWN),
+            ((bug.key, bug.what, bug.releases, bug.fixed_in, f'`{bug.test}`') for bug in corpus.KNOWN),
         ),
     ]
     return '\n'.join(lines) + '\n'

@@ -192,11 +192,10 @@ def known_bugs_line(nicegui_version: str | None) -> str:
         return f'NiceGUI {nicegui_version!r} is not a version: no known bugs to name'
     if not found:
         return f'NiceGUI {nicegui_version}, no known bug'
-    named = ', '.join(f'{bug.key} (fixed in {bug.first_fixed})' for bug in found)
-    return (
-        f'NiceGUI {nicegui_version}, known bugs {named}, first free release '
-        f'{corpus.first_release_free(nicegui_version)} (python -m nicegui_e2e bugs)'
-    )
+    named = ', '.join(f'{bug.key} ({bug.fix})' for bug in found)
+    free = corpus.first_release_free(nicegui_version)
+    first = f', first free release {free}' if free else ''
+    return f'NiceGUI {nicegui_version}, known bugs {named}{first} (python -m nicegui_e2e bugs)'
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

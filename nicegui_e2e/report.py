@@ -62,10 +62,13 @@ def function(storm: StormSummary) -> str:
 
 # ---- known bugs across -------------------------------------------------------------------------------------------
 
-BUGS = tuple(sorted((corpus.ISSUE_4304, *corpus.KNOWN), key=lambda bug: Version(bug.first_fixed)))
-"""The columns, in the order of their fixes, so that the bugs of a release read as a staircase down the rows."""
+BUGS = tuple(
+    sorted((corpus.ISSUE_4304, *corpus.KNOWN), key=lambda bug: (not bug.first_fixed, Version(bug.first_fixed or '0')))
+)
+"""The columns, in the order of their fixes, so that the bugs of a release read as a staircase down the rows;
+those no release fixes yet last."""
 
-SHORT = {'late handshake': 'late hs', 'stale disconnect': 'stale'}
+SHORT = {'late handshake': 'late hs', 'stale disconnect': 'stale', 'timed-out wait': 'wait'}
 """Column heads where a bug's key is longer than a column (the legend gives each in full)."""
 
 GUARDED = ('applied', 'restored')
@@ -187,7 +190,7 @@ BUG_COLUMNS = ('NiceGUI', 'environment', *(head(bug) for bug in BUGS), 'verdict'
 
 
 def legend_rows() -> list[tuple[str, ...]]:
-    return [(head(bug), bug.key, bug.releases, bug.first_fixed, bug.test, bug.what) for bug in BUGS]
+    return [(head(bug), bug.key, bug.releases, bug.fixed_in, bug.test, bug.what) for bug in BUGS]
 
 
 LEGEND_COLUMNS = ('column', 'bug', 'releases', 'fixed in', 'storm made for it', 'what goes wrong')
@@ -361,7 +364,7 @@ def td(text: str, colour: str = '', title: str = '', css: str = '') -> str:
 def html_bugs(cells: list[Cell]) -> str:
     heads = ''.join(
         f'<th title="{escape(bug.key)}: {escape(bug.releases)}">{escape(head(bug))}'
-        f'<br><small>fixed {escape(bug.first_fixed)}</small></th>'
+        f'<br><small>fixed {escape(bug.fixed_in)}</small></th>'
         for bug in BUGS
     )
     body = []

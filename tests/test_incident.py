@@ -154,7 +154,7 @@ def test_a_team_accepts_a_known_bug_by_its_key_with_a_reason(tmp_path):
         (
             '[[known_bug]]\nkey = "#9999"\nreason = "r"\n',
             r"^/\S+/allow\.toml: known_bug entry 1 \('#9999'\) is no known bug of NiceGUI; the keys are #4304, #4500, "
-            r'#4753, #5803, #5595, late handshake, #4253, stale disconnect, #6126 '
+            r'#4753, #5803, #5595, late handshake, #4253, stale disconnect, #6126, timed-out wait '
             r'\(python -m nicegui_e2e bugs says which your release has\)$',
         ),
         (

@@ -25,12 +25,27 @@ def test_a_release_with_a_known_bug_names_it_and_its_fix_and_exits_1() -> None:
     asked = bugs('3.7.1')
     assert asked.returncode == 1, asked.stderr
     assert '#5803 (NiceGUI 2.14.0 to 3.7.1, fixed in 3.8.0): each load of an async page' in asked.stdout
-    assert asked.stdout.splitlines()[-1] == 'first release free of the bugs this package knows: 3.18.0'
+    assert asked.stdout.splitlines()[-1] == 'first release free of the bugs this package knows a fix for: 3.18.0'
 
 
 def test_a_release_free_of_them_exits_0() -> None:
+    asked = bugs('1.4.37')
+    assert (asked.returncode, asked.stdout) == (0, 'NiceGUI 1.4.37: none of the 10 lifecycle bugs this package knows\n')
+
+
+def test_a_release_whose_bugs_no_release_fixes_yet_names_them_and_exits_0() -> None:
+    """The exit status says whether upgrading helps: on the newest release, with the bug no release fixes yet,
+    it does not."""
     asked = bugs('3.18.0')
-    assert (asked.returncode, asked.stdout) == (0, 'NiceGUI 3.18.0: none of the 9 lifecycle bugs this package knows\n')
+    assert asked.returncode == 0, asked.stdout
+    assert asked.stdout.splitlines() == [
+        'NiceGUI 3.18.0: 1 of the 10 lifecycle bugs this package knows',
+        '  timed-out wait (NiceGUI 3.14.0 to 3.18.0, not fixed in any release yet, seen to 3.18.0): '
+        + corpus.KNOWN[-1].what,
+        'no release fixes timed-out wait yet, so upgrading does not help there; the exit status says whether a '
+        'release fixes a bug of this one',
+    ]
+    assert bugs('3.16.0').returncode == 1  # the stale disconnect, which 3.17.0 fixes
 
 
 def test_the_release_of_4304_names_it() -> None:
@@ -64,7 +79,11 @@ def test_the_first_free_release_is_not_only_the_last_fix_of_the_release_s_own_bu
 def test_the_header_names_the_installed_release_s_bugs_in_one_line() -> None:
     assert known_bugs_line('3.7.1').startswith('NiceGUI 3.7.1, known bugs #5803 (fixed in 3.8.0), ')
     assert ', first free release 3.18.0 ' in known_bugs_line('3.7.1')
-    assert known_bugs_line('3.18.0') == 'NiceGUI 3.18.0, no known bug'
+    assert known_bugs_line('3.18.0') == (
+        'NiceGUI 3.18.0, known bugs timed-out wait (not fixed in any release yet, seen to 3.18.0) '
+        '(python -m nicegui_e2e bugs)'
+    )
+    assert known_bugs_line('1.4.37') == 'NiceGUI 1.4.37, no known bug'
     assert known_bugs_line('2.11.0').startswith('NiceGUI 2.11.0, known bugs #4304 (fixed in 2.11.1)')
 
 

@@ -31,8 +31,9 @@ def test_a_new_release_is_one_line_that_reaches_every_place_of_its_cell(matrix):
     after = matrix.render((*matrix.RELEASES[:-1], newer, matrix.RELEASES[-1])).splitlines()
     added = [line for line in after if line not in before]
     assert added[:3] == ['    py311-ng3190', '    ng3190: UV_EXCLUDE_NEWER = 2026-11-02', '    ng3190: nicegui==3.19.0']
-    assert added[3] == (
-        '    ng3190: pytest e2e/test_navigation_storms.py::test_storm_leaves_the_lifecycle_intact '
+    assert added[3] == (  # after the newest release the corpus has seen the bug no release fixes yet on
+        '    ng3190: pytest e2e/test_family.py::test_a_page_slower_than_its_response_timeout_leaves_no_task '
+        'e2e/test_navigation_storms.py::test_storm_leaves_the_lifecycle_intact '
         'e2e/test_navigation_storms.py::test_detector_fires_without_the_fix -n {env:E2E_WORKERS:1} '
         '-p no:cacheprovider {posargs}'
     )
@@ -60,11 +61,13 @@ def test_each_known_bug_runs_where_the_corpus_has_it_and_either_side(matrix):
     assert commands['ng3160'] == [
         family + 'test_a_late_handshake_leaves_no_client_behind',
         family + 'test_a_page_keeps_working_after_its_connection_drops',
-    ]  # its last
+        family + 'test_a_page_slower_than_its_response_timeout_leaves_no_task',
+    ]  # the drop's last
     assert commands['ng318'] == ['e2e', '-m', '"not', 'robustness"'] and commands['newest'][0] == 'e2e/test_family.py'
-    later = matrix.Release('ng3190', '3.19.0', '2026-11-02')  # no known bug, and 3.18.0 borders the last range
-    with pytest.raises(matrix.MatrixError, match=r'ng3190 \(3\.19\.0\) runs CORPUS, but has no known bug'):
-        matrix.render((*matrix.RELEASES[:-1], later, matrix.RELEASES[-1]))
+    bordering = matrix.Release('ng3190', '3.19.0', '2026-11-02')  # after the last release a range was seen on
+    later = matrix.Release('ng3200', '3.20.0', '2026-12-01')  # no known bug, and borders none
+    with pytest.raises(matrix.MatrixError, match=r'ng3200 \(3\.20\.0\) runs CORPUS, but has no known bug'):
+        matrix.render((*matrix.RELEASES[:-1], bordering, later, matrix.RELEASES[-1]))
 
 
 def test_check_says_when_tox_ini_is_stale(matrix, tmp_path, monkeypatch, capsys):
