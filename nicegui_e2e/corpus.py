@@ -206,35 +206,28 @@ def seen_everywhere(version: str) -> list[KnownBug]:
 def named(findings: Sequence[Finding], version: str) -> list[Finding]:
     """The findings, each saying which known bug of NiceGUI ``version`` it is where one shows as it, in any storm,
     not only the one made for the bug. Where a known bug shows in these findings and another finding follows from
-    it (a page that reloads itself after its connection came back, with the stale disconnect), that bug names it.
-    A finding that no known bug of the release shows stays as it is: the generic detectors stay generic. #4304 is
-    named too (on 2.11.0), as a team's run meets it with NiceGUI as shipped."""
+    it (a page that reloads itself, or steps missed, after its connection came back, with the stale disconnect),
+    that bug names it too. A finding that no known bug showing here is or leads to stays as it is, even where a bug
+    of the release could lead to it: that would be a guess (a late handshake leaves waiting tasks only beside the
+    client it leaves, which would show it), and the generic detectors stay generic. #4304 is named too (on
+    2.11.0), as a team's run meets it with NiceGUI as shipped."""
     try:
         bugs = known_bugs_of(version)
     except InvalidVersion:  # a server that did not say which NiceGUI it runs
         bugs = []
     showing = [bug for bug in bugs if any(map(bug.shown_by, findings))]
 
-    def which(finding: Finding) -> KnownBug | None:
-        if not any(bug.shown_by(finding) for bug in bugs):
-            return None
-        return next(
-            (bug for bug in showing if finding.code in bug.follows), next(bug for bug in bugs if bug.shown_by(finding))
+    def one(finding: Finding) -> Finding:
+        bug = next((bug for bug in showing if finding.code in bug.follows), None) or next(
+            (bug for bug in bugs if bug.shown_by(finding)), None
+        )
+        if bug is None:
+            return finding
+        return replace(
+            finding, text=f'known bug {bug.key} of NiceGUI {version}, {bug.fix}: {finding.text}', bug=bug.key
         )
 
-    out = []
-    for finding in findings:
-        bug = which(finding)
-        out.append(
-            finding
-            if bug is None
-            else replace(
-                finding,
-                text=f'known bug {bug.key} of NiceGUI {version}, {bug.fix}: {finding.text}',
-                bug=bug.key,
-            )
-        )
-    return out
+    return [one(finding) for finding in findings]
 
 
 def affecting(test: str, version: str) -> list[KnownBug]:

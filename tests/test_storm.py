@@ -694,6 +694,30 @@ def test_a_known_bug_the_team_accepts_does_not_fail_and_is_counted_and_shown():
     assert team('3.8.0', accepting('#5803', shipped=True)).summary().stale_bugs == [], "not the user's news"
 
 
+def test_what_follows_from_a_bug_that_shows_is_named_by_it_and_accepted_with_it():
+    """Issue 21: on 3.16.0 a drop storm's pages do not come through (the stale disconnect) and the storm misses its
+    steps for it: both are the bug's. Steps missed alone are not named: no bug shows, so the cause is not known."""
+    lost = ['step 1: LostPage: the page did not come through its reconnect: it no longer answers']
+    missed = ['step 2: gave up after 3 missed steps in a row']
+    named = corpus_report(evidence(lost=lost, missed=missed), '3.16.0', 'test_mine').problems()
+    assert [(f.code, f.bug) for f in named] == [
+        (Code.LOST_RECONNECT, 'stale disconnect'),
+        (Code.MISSED_STEPS, 'stale disconnect'),
+    ]
+    assert all(f.text.startswith('known bug stale disconnect of NiceGUI 3.16.0, fixed in 3.17.0: ') for f in named)
+    alone = corpus_report(evidence(missed=missed), '3.16.0', 'test_mine').problems()
+    assert [(f.code, f.bug, f.text) for f in alone] == [
+        (Code.MISSED_STEPS, '', 'the storm could not take its steps (1 missed): ' + missed[0])
+    ]
+    accepted = corpus_report(
+        evidence(lost=lost, missed=missed, judged=accepting('stale disconnect')), '3.16.0', 'test_mine'
+    )
+    assert accepted.problems() == [] and [f.code for f in accepted.accepted()] == [
+        Code.LOST_RECONNECT,
+        Code.MISSED_STEPS,
+    ]
+
+
 def test_accepting_a_known_bug_keeps_its_storm_and_its_detector_honest():
     """The storm made for #5803 still says "bug detected (#5803)" and still fails where #5803 did not show: an
     acceptance lets the bug's findings pass, never the miss of a detector."""
