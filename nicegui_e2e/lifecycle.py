@@ -616,6 +616,14 @@ def after_prune(
         )
     else:  # a run of NiceGUI's prune timer that started after the clients were aged
         wait_at_most(lambda: ran_since(runs), timeout=PRUNE_DEADLINE[how], interval=0.1)
+    # a client whose socket's end the server heard only after the settle waits for its own deletion, which NiceGUI's
+    # prune leaves to it (3.x skips clients with a deletion pending): it gets the reconnect timeout, as in the settle
+    reconnect_timeout = float(server.diagnostics(since=1 << 30).get('reconnect_timeout') or 3.0)
+    wait_at_most(
+        lambda: not [c for c in left() if not c['looks_connected']],
+        timeout=reconnect_timeout + SETTLE_GRACE,
+        interval=0.2,
+    )
     survivors = left()
 
     def growth() -> dict[str, int]:

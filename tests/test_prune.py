@@ -79,3 +79,33 @@ def test_the_endpoint_ages_the_storm_s_clients_and_prunes_nothing() -> None:
     assert Client.instances['storm'].created == 1000.0 - PRUNE_AGE and not Client.deleted
     Client.prune_instances()  # NiceGUI's timer, on its own schedule
     assert sorted(Client.deleted) == ['old', 'storm'] and ledger.prune_runs == 1
+
+
+class Aging:
+    """The suite's side of a server whose prune timer has run once since the clients were aged: ``gone_after``
+    polls later, the storm's client is deleted (its own deletion was pending), or never where it is None."""
+
+    def __init__(self, gone_after: int | None) -> None:
+        self.polls, self.gone_after = 0, gone_after
+
+    def prune(self, since: float) -> dict[str, Any]:
+        return {'aged': 1, 'how': 'timer', 'runs': 0}
+
+    def diagnostics(self, since: int, collect: bool = False) -> dict[str, Any]:
+        self.polls += 1
+        there = self.gone_after is None or self.polls < self.gone_after
+        client = {'id': 'left-late', 'looks_connected': False}
+        return {'clients': [client] if there else [], 'prune_runs': 1, 'reconnect_timeout': 0.2, 'tasks': {}}
+
+
+def test_a_client_whose_deletion_was_pending_at_the_prune_is_given_its_reconnect_timeout(monkeypatch) -> None:
+    """A socket whose end the server heard after the settle leaves its client a deletion pending, which NiceGUI's
+    prune skips: the client goes on its own within the reconnect timeout, and is no finding. One that never goes
+    is one."""
+    from nicegui_e2e import lifecycle
+
+    monkeypatch.setattr(lifecycle, 'SETTLE_GRACE', 0.5)
+    monkeypatch.setattr(lifecycle, 'TASK_WIND_DOWN', 0.0)
+    events = [{'t': 1.0, 'kind': 'page', 'client': 'left-late'}]
+    assert lifecycle.after_prune(Aging(gone_after=4), 0.0, events, {}).clients == 0  # type: ignore[arg-type]
+    assert lifecycle.after_prune(Aging(gone_after=None), 0.0, events, {}).clients == 1  # type: ignore[arg-type]
