@@ -52,6 +52,7 @@ class Collected:
     checks: Sequence[tuple[bool, str]]  # each browser's page check: whether the page works, else why not
     lost_guard: bool  # the server found NiceGUI without the #4304 guard it should carry
     pruned: AfterPrune | None = None  # what NiceGUI's prune left, where the storm asked for it
+    app_folder: str = ''  # the folder of the app's file, as the server ran it
 
     @property
     def console(self) -> list[dict[str, Any]]:
@@ -113,6 +114,7 @@ def gather(
         seconds=result.seconds,
         race_hits=None if before is None else snapshot['race_hits'] - before,
         raceless=dict(raceless),
+        app_folder=collected.app_folder,
         expect_race=expect_race,
         keyerrors_raw=sum(i.is_4304 for i in raw_incidents),
         judged=incident.judge(incidents, allowlist, versions or {}),

@@ -89,6 +89,19 @@ class Incident:
             return f'{self.exc.type}@{self.logger or "?"}: {VOLATILE.sub("_", first_line)[:80]}'
         return f'{self.exc.type}@{frame.module}:{frame.function}'
 
+    def through(self, folder: str) -> list[Frame]:
+        """The frames of this error (its causes' too) in code below ``folder`` that is not installed there: the
+        app's own code, for the app's folder ('' gives none)."""
+        if not folder:
+            return []
+        inside = folder.rstrip('/') + '/'
+        return [
+            frame
+            for exc in (self.exc, *(cause for _, cause in self.causes))
+            for frame in exc.frames
+            if frame.file.startswith(inside) and 'site-packages' not in Path(frame.file).parts
+        ]
+
     @property
     def is_4304(self) -> bool:
         """The upstream bug: a KeyError raised in a disconnect handler's mapping lookup."""

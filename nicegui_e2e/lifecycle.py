@@ -545,6 +545,7 @@ def _storm_and_judge(
         checks=checks,
         lost_guard=server.info['lost_guard'],
         pruned=pruned,
+        app_folder=str(server.options.app.resolve().parent),
     )
     evidence = gather(
         collected,

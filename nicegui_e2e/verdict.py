@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from .findings import Code, Finding
@@ -92,6 +93,7 @@ class Evidence:
     timed_out: Mapping[str, int] = field(default_factory=dict)  # path -> loads NiceGUI answered with its page for a
     #                                                             page slower than its response_timeout (a 500)
     raceless: Mapping[str, int] = field(default_factory=dict)  # why pages left in the window could not race -> pages
+    app_folder: str = ''  # the folder of the app's file: an error with frames there went through the app's code
 
     @property
     def crowd(self) -> int:
@@ -164,7 +166,11 @@ def judge_storm(e: Evidence) -> Verdict:
         if incidents:
             names = sorted({i.signature for i in incidents})
             failures.append(
-                Finding(code, f'{len(incidents)} other server error(s): {", ".join(names)}', len(incidents))
+                Finding(
+                    code,
+                    f'{len(incidents)} other server error(s): {", ".join(names)}{_in_the_app(incidents, e.app_folder)}',
+                    len(incidents),
+                )
             )
     if e.race_hits is None:
         notes.append('race not applicable: this NiceGUI keeps no per-socket mapping')
@@ -180,6 +186,16 @@ def judge_storm(e: Evidence) -> Verdict:
     _browser_side(e, failures, notes)
     notes.extend(lane.line() for lane in e.lanes)
     return Verdict(failures, notes + _context(e))
+
+
+def _in_the_app(incidents: list[Incident], folder: str) -> str:
+    """' (2 of them raised through the app's own code: main.py:board)', or '' where none was: so that a team
+    tells its own code's errors (a page that awaits the browser its user left) from NiceGUI's."""
+    ours = [frames for frames in (incident.through(folder) for incident in incidents) if frames]
+    if not ours:
+        return ''
+    places = sorted({f'{Path(frame.file).name}:{frame.function}' for frames in ours for frame in frames})
+    return f" ({len(ours)} of them raised through the app's own code: {', '.join(places)})"
 
 
 def destroyed_pending(incident: Incident) -> bool:

@@ -122,6 +122,27 @@ def test_each_detector_fails_the_storm_with_its_code():
     assert judge_storm(evidence()).findings == []
 
 
+def test_errors_raised_through_the_app_s_own_code_say_where():
+    """A page that awaits the browser its user already left (``await ui.run_javascript(...)`` in the page
+    function) raises NiceGUI's timeout through the app's code: the finding says so, so that a team tells its own
+    code's errors from NiceGUI's. Frames of packages installed in the app's folder are not the app's."""
+    timeout = Frame('/v/site-packages/nicegui/javascript_request.py', '__await__', 30)
+    page = Frame('/srv/shop/main.py', 'board', 12)
+    venv = Frame('/srv/shop/.venv/lib/python3.11/site-packages/nicegui/page.py', 'decorated', 9)
+    theirs = Incident(Exc('TimeoutError', 'JavaScript did not respond within 2.0 s', (venv, page, timeout)))
+    nicegui_s = Incident(Exc('RuntimeError', 'x', (venv, timeout)))
+    (finding,) = judge_storm(
+        evidence(judged=Judged(failing=[theirs, theirs, nicegui_s]), app_folder='/srv/shop')
+    ).findings
+    assert finding.code is Code.OTHER_ERRORS and finding.count == 3
+    assert finding.text == (
+        '3 other server error(s): RuntimeError@nicegui.javascript_request:__await__, '
+        "TimeoutError@nicegui.javascript_request:__await__ (2 of them raised through the app's own code: main.py:board)"
+    )
+    (unknown,) = judge_storm(evidence(judged=Judged(failing=[theirs]))).findings  # where the app's folder is unknown
+    assert unknown.text == '1 other server error(s): TimeoutError@nicegui.javascript_request:__await__'
+
+
 def test_raw_only_key_error_still_counts():
     assert judge_storm(evidence(keyerrors_raw=1)).findings[0].code is Code.ISSUE_4304
 
