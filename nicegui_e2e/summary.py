@@ -18,6 +18,11 @@ PROPERTY = 'nicegui_storm'
 """The name of the junit property (and the user property xdist carries) that holds a record."""
 
 
+BY_TEST_OUTCOME = {'xfailed': Outcome.KNOWN_FINDING, 'skipped': Outcome.SKIPPED}
+"""What a storm came to where its test's outcome alone says it: a known finding, or a storm its test found could
+not apply after it ran (judged, not enforced)."""
+
+
 @dataclass(frozen=True)
 class StormSummary:
     scenario: str
@@ -93,8 +98,8 @@ class StormSummary:
     @property
     def result(self) -> Outcome:
         """What the storm came to: the test's outcome read against what its server had to show."""
-        if self.outcome == 'xfailed':
-            return Outcome.KNOWN_FINDING
+        if self.outcome in BY_TEST_OUTCOME:
+            return BY_TEST_OUTCOME[self.outcome]
         if not self.passed:
             only_4304 = self.failures and all(finding.code is Code.ISSUE_4304 for finding in self.failures)
             return Outcome.BUG_DETECTED if only_4304 and self.bug_present else Outcome.FAIL

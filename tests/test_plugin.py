@@ -637,6 +637,21 @@ def test_not_a_storm():
 """
 
 
+def test_a_storm_its_test_skips_after_it_ran_counts_as_skipped_not_as_a_failure(suite: pytest.Pytester) -> None:
+    """The negative control finds after its storm that no page could race: the storm was judged, not enforced."""
+    suite.makepyfile("""
+import pytest
+
+@pytest.mark.storm
+def test_control(nicegui_storm, nicegui_server_factory):
+    nicegui_storm('get', server=nicegui_server_factory('no-race'))
+    pytest.skip('no page it left could race')
+""")
+    result = suite.runpytest('-p', 'no:cacheprovider')
+    result.assert_outcomes(skipped=1)
+    assert 'nicegui-e2e: 1 storm, race hit in 0, all as expected: 1 skipped' in result.outlines
+
+
 @pytest.mark.parametrize('ask', ['', '-rs'])
 def test_a_storm_test_skipped_is_one_line_saying_why_unless_pytest_lists_skips(
     suite: pytest.Pytester, ask: str
