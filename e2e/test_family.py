@@ -90,6 +90,12 @@ def test_clicks_during_the_handshake_reach_their_handlers(nicegui_storm, nicegui
     server = family_server(nicegui_server_factory)
     report = nicegui_storm('early-click', count=15, server=server)
     expect_the_release_bugs(report, request)
+    # the generic check beside the drop count: the pages it stayed on after their early click must have been heard,
+    # and on a release that drops early events none is (its negative control)
+    e = report.evidence
+    assert e.clicks_checked, 'the storm stayed on no page after its early click: it checked no click'
+    dropping = bool(affecting(request.node.originalname, nicegui.__version__))
+    assert e.unheard_clicks == (e.clicks_checked if dropping else 0), (e.unheard_clicks, e.clicks_checked)
 
 
 def test_a_late_handshake_leaves_no_client_behind(nicegui_storm, nicegui_server_factory, request):

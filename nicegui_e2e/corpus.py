@@ -89,6 +89,7 @@ KNOWN: tuple[KnownBug, ...] = (
         'test_clicks_during_the_handshake_reach_their_handlers',
         everywhere=True,
         storm='early-click',
+        follows=(Code.UNHEARD_CLICKS,),
     ),
     KnownBug(
         '#5803',

@@ -136,6 +136,8 @@ def gather(
         else [],
         pruned=collected.pruned,
         dropped_events=sum(1 for event in events if event['kind'] == 'event_dropped'),
+        clicks_checked=len(result.heard),
+        unheard_clicks=len(set(result.heard) - {event.get('client') for event in events if event['kind'] == 'event'}),
         self_reloads=dict(Counter(why for why in map(self_reload, console) if why)),
         deleted_live=sum(1 for event in events if event['kind'] == 'deleted' and event.get('live')),
         error_pages_expected=expect_error_pages,

@@ -29,6 +29,7 @@ class Code(str, Enum):
     TIMERS_AFTER_PRUNE = 'timers-after-prune'  # Timer._run_in_loop tasks left after the prune
     DELETED_LIVE = 'deleted-live'  # clients deleted while their page still had a socket
     DROPPED_EVENTS = 'dropped-events'  # events of the browser that NiceGUI dropped before the handshake
+    UNHEARD_CLICKS = 'unheard-clicks'  # clicks on pages that then finished their handshake, never heard by the server
     DEAD_PAGE = 'dead-page'  # the last page does not work
     CONSOLE_SEVERE = 'console-severe'  # SEVERE browser console messages
     MISSED_STEPS = 'missed-steps'  # steps the storm could not take

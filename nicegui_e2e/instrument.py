@@ -189,13 +189,6 @@ def instrument(
         )
         return ok
 
-    def on_event(sid: str, message: Any, *rest: Any) -> Any:
-        # NiceGUI drops an event of a page whose handshake it has not processed yet, without a word (#4753)
-        client = instances.get(str(message.get('client_id'))) if isinstance(message, dict) else None
-        if client is not None and not getattr(client, 'has_socket_connection', True):
-            ledger.record('event_dropped', sid=sid, client=client.id, lane=ledger.lane_of.get(sid, 0))
-        return original_event(sid, message, *rest)
-
     def on_disconnect(sid: str, *rest: Any) -> Any:
         mapped = _socket_mapped(instances, sid) if tracks_sockets else None
         client = ledger.client_of.pop(sid, '')
@@ -217,11 +210,26 @@ def instrument(
 
     handlers['connect'] = on_connect
     handlers['handshake'] = on_handshake
-    handlers['event'] = on_event
+    handlers['event'] = _event_handler(ledger, instances, original_event)
     handlers['disconnect'] = _late(on_disconnect, disconnect_delay) if disconnect_delay > 0 else on_disconnect
     handlers[PING_EVENT] = _ping_handler(instances, sio)
     if getattr(nicegui_module, '_on_handshake', None) is original_handshake:
         nicegui_module._on_handshake = on_handshake  # 3.x calls it directly for the implicit handshake
+
+
+def _event_handler(ledger: Ledger, instances: dict[str, Any], original: Callable[..., Any]) -> Callable[..., Any]:
+    """NiceGUI's event handler, recording each event of a page whose client NiceGUI has: heard (``event``), or
+    dropped without a word because the page's handshake is not processed yet (``event_dropped``, #4753). One for a
+    client NiceGUI no longer has reaches no handler, and neither record counts it."""
+
+    def on_event(sid: str, message: Any, *rest: Any) -> Any:
+        client = instances.get(str(message.get('client_id'))) if isinstance(message, dict) else None
+        if client is not None:
+            kind = 'event' if getattr(client, 'has_socket_connection', True) else 'event_dropped'
+            ledger.record(kind, sid=sid, client=client.id, lane=ledger.lane_of.get(sid, 0))
+        return original(sid, message, *rest)
+
+    return on_event
 
 
 def _late(handler: Callable[..., Any], delay: float) -> Callable[..., Awaitable[Any]]:

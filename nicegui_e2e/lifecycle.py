@@ -171,9 +171,11 @@ class StormReport:
         )
 
     def shown(self) -> list[Finding]:
-        """The verdict's findings that known bugs this storm had to show, or may show, showed."""
+        """The verdict's findings that known bugs this storm had to show, or may show, showed, and those that follow
+        from one of them that showed."""
         bugs = [*self.expected_bugs, *self.tolerated_bugs]
-        return [finding for finding in self.verdict.findings if any(bug.shown_by(finding) for bug in bugs)]
+        showing = [bug for bug in bugs if any(map(bug.shown_by, self.verdict.findings))]
+        return [finding for finding in self.verdict.findings if any(bug.explains(finding) for bug in showing)]
 
     def check(self) -> None:
         """Fail with the verdict's words unless the storm came out as this server must make it come out."""
@@ -451,19 +453,17 @@ def _storm_all(
 
     def lane(n: int) -> None:
         each = browsers[n]
-        step = storm.build_step(
-            kind,
-            storm.StepContext(
-                pages,
-                seed=seed + n,
-                server_selector=server_selector,
-                install=each.install_in_new_tab,
-                hold=hold,
-                answers=round_trip,
-            ),
+        context = storm.StepContext(
+            pages,
+            seed=seed + n,
+            server_selector=server_selector,
+            install=each.install_in_new_tab,
+            hold=hold,
+            answers=round_trip,
         )
+        step = storm.build_step(kind, context)
         together.wait(timeout=LANE_START)
-        results[n] = storm.run_storm(
+        result = storm.run_storm(
             each.driver,
             server.base_url,
             kind.name,
@@ -474,6 +474,8 @@ def _storm_all(
             live_share=kind.live_share,
             trouble=lambda: trouble(server, *browsers),
         )
+        result.heard = list(context.heard)
+        results[n] = result
 
     if len(browsers) == 1:
         lane(0)

@@ -95,6 +95,7 @@ class StormResult:
     last_page_open: bool = False  # the last page reached its window, so whatever comes next leaves it in there
     live_departures: int = 0  # departures from a page left after its handshake, where the app's handlers ran
     lanes: list[StormResult] = field(default_factory=list)  # a crowd's: each browser's own storm
+    heard: list[str] = field(default_factory=list)  # client ids of pages whose early click must have reached the server
 
     @property
     def seconds(self) -> float:
@@ -126,6 +127,7 @@ class StormResult:
             lost=[f'browser {n + 1}: {loss}' for n, lane in enumerate(lanes) for loss in lane.lost],
             live_departures=sum(lane.live_departures for lane in lanes),
             lanes=lanes,
+            heard=[client for lane in lanes for client in lane.heard],
         )
 
 
@@ -136,6 +138,11 @@ Step = Callable[[Any, str, int], tuple[str, str]]
 def mark_left(driver: Any, flag: str = 'left') -> None:
     """Flag the current document, so a wait after navigating cannot mistake it for the next one."""
     driver.execute_script('if (window.__niceguiE2E) window.__niceguiE2E[arguments[0]] = true', flag)
+
+
+LEAVING = 'const s = window.__niceguiE2E; if (s) s.left = true; return !!(s && s.acks > 0);'
+"""Flag this document as left (:func:`mark_left`) and say whether it had finished its handshake: a departure after
+it leaves the page live, where the app's own connect and disconnect handlers ran, outside the race's window."""
 
 
 def window_open(driver: Any) -> bool:
@@ -212,11 +219,12 @@ def run_storm(
         if in_a_row >= give_up_after:
             result.missed.append(f'gave up after {in_a_row} missed steps in a row')
             break
+        left_live = False  # the page this step leaves had finished its handshake (armed live, or a step stayed)
         try:
             if cadence.mode == 'connect':
                 if i > 0:
                     (wait_handshaken if live else wait_window)(driver, step_timeout)
-                mark_left(driver)
+                left_live = bool(driver.execute_script(LEAVING))
             next_live = cadence.mode == 'connect' and live_pick.random() < live_share and arm_live(driver)
             t = time.time()
             action, target = step(driver, base_url, i)
@@ -228,7 +236,7 @@ def run_storm(
                 break
             continue
         in_a_row = 0
-        result.live_departures += i > 0 and live
+        result.live_departures += i > 0 and left_live
         live = next_live
         result.navigations.append(Navigation(t, action, target))
         if pause > 0:
@@ -237,7 +245,7 @@ def run_storm(
         try:  # the caller's next navigation (the page check) then leaves the last page as the storm did
             (wait_handshaken if live else wait_window)(driver, step_timeout)
             result.last_page_open = driver.execute_script('return location.protocol') != 'about:'
-            result.live_departures += live and result.last_page_open
+            result.live_departures += result.last_page_open and bool(driver.execute_script(LEAVING))
         except Exception as error:
             result.missed.append(f'last page: {type(error).__name__}: {error}')
     result.ended = time.time()
@@ -371,7 +379,7 @@ const links = Array.from(document.querySelectorAll('a[href]')).filter((a) =>
 CLICKABLES = """
 const app = typeof mounted_app === 'undefined' ? null : mounted_app;
 const listened = new Set(Object.entries((app && app.elements) || {})
-  .filter(([, el]) => (el.events || []).some((ev) => ev.type === 'click' && !ev.js_handler))
+  .filter(([, el]) => (el.events || []).some((ev) => ev.type === 'click' && !ev.js_handler && !(ev.throttle > 0)))
   .map(([id]) => app.$refs['r' + id])
   .map((ref) => (ref && ref.$el !== undefined ? ref.$el : ref))
   .filter((el) => el instanceof Element));
@@ -383,7 +391,8 @@ const clickables = Array.from(document.querySelectorAll('*')).filter((el) => {
 """
 """JavaScript: ``clickables``, the page's elements whose click the server listens for, in document order: NiceGUI's
 page keeps each element's listeners (``mounted_app.elements``) and its DOM node (``mounted_app.$refs``), the same
-from 2.0 to 3.18, and a click on an element without a listener sends nothing, so it could show nothing. Only those
+from 2.0 to 3.18, and a click on an element without a listener sends nothing, so it could show nothing (nor one
+whose listener is throttled: its event may wait past the step). Only those
 shown (laid out) and enabled; one that is, or sits inside, a link leaving this document is left out: a click on it
 is a navigation (the ``link`` storm's), not an event for the page's handlers."""
 
@@ -407,12 +416,21 @@ CLICK_FIRST_CLICKABLE = (
     LEAVES_THIS_PAGE
     + CLICKABLES
     + """
-if (!clickables.length) return false;
+if (!clickables.length) return null;
 clickables[0].click();
-return true;
+return {client: window.clientId};
 """
 )
-"""Click the first of the page's :data:`CLICKABLES` (a DOM click, no wait for "clickable"); false if none."""
+"""Click the first of the page's :data:`CLICKABLES` (a DOM click, no wait for "clickable") and say which page's
+client it was on; null if there is none."""
+
+STAYED = """
+const s = window.__niceguiE2E;
+if (window.clientId !== arguments[0] || !s) return 'gone';
+return s.acks > 0 ? 'acked' : null;
+"""
+"""Whether the page of client ``arguments[0]`` finished its handshake ('acked': NiceGUI's page has its answer, so a
+click it held back has been sent), or is gone (the click navigated it away); null while neither."""
 
 APP_FACTS = (
     LEAVES_THIS_PAGE
@@ -547,13 +565,21 @@ def step_server(pages: Pages, selector: str, timeout: float = 10.0) -> Step:
     return step
 
 
-def step_early_click(pages: Pages, timeout: float = 10.0) -> Step:
+STAY_EVERY = 4
+"""The early-click storm stays on every fourth page it clicked until the page's handshake is done: two or three per
+storm, a second each (the hold-back), where the click must have reached the server."""
+
+
+def step_early_click(pages: Pages, heard: list[str] | None = None, timeout: float = 10.0) -> Step:
     """(h) load a page and, as soon as its socket reached the server while its handshake is still pending (held
     back), click the first element the page shows whose click the server listens for (:data:`CLICKABLES`: a button
     with a handler, any element with a click handler; no test id needed): a user who clicks at once. The page must
     hold the click back
-    until its handshake is done; a release that sends it at once has it dropped (#4753). A page that shows no
-    such element when its socket connects is loaded and left, a plain load. The click may navigate or change the
+    until its handshake is done; a release that sends it at once has it dropped (#4753). Every
+    :data:`STAY_EVERY`-th page is stayed on until its handshake is done (held back, then sent), and its client
+    joins ``heard``: its click must have reached the server by then as an event it handles, however the release
+    holds it back. A page that shows no such
+    element when its socket connects is loaded and left, a plain load. The click may navigate or change the
     page's state: the next step loads its page afresh."""
 
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
@@ -561,7 +587,18 @@ def step_early_click(pages: Pages, timeout: float = 10.0) -> Step:
         mark_left(driver)  # whatever cadence: the wait below must see the new document, not this one
         driver.get(base_url + target)
         wait_window(driver, timeout)  # the page is drawn by the time its socket connects
-        return ('get-click' if driver.execute_script(CLICK_FIRST_CLICKABLE) else 'get'), target
+        clicked = driver.execute_script(CLICK_FIRST_CLICKABLE)
+        if not clicked:
+            return 'get', target
+        if heard is not None and i % STAY_EVERY == STAY_EVERY - 1:
+            stayed = wait_for(
+                lambda: driver.execute_script(STAYED, clicked['client']),
+                timeout=timeout,
+                what='the clicked page to finish its handshake',
+            )
+            if stayed == 'acked':
+                heard.append(str(clicked['client']))
+        return 'get-click', target
 
     return step
 
@@ -581,6 +618,7 @@ class StepContext:
     install: Callable[[Any], object] | None = None  # sets the suite up in a tab the storm opens
     hold: float = 0.0  # seconds past the moment the server acts on a dropped socket's end, late where told to be
     answers: Callable[[Any], object] = lambda driver: None  # proves the open page still works, or raises
+    heard: list[str] = field(default_factory=list)  # the steps add the clients whose click must reach the server
 
 
 class Need(enum.Enum):
@@ -665,8 +703,8 @@ register(
 register(
     StormKind(
         'early-click',
-        lambda c: step_early_click(c.pages),
-        live_share=0.0,
+        lambda c: step_early_click(c.pages, c.heard),
+        live_share=0.0,  # pages it stays on are its own (STAY_EVERY): left live ones would not be clicked early
         needs=frozenset({Need.CLICKABLE}),
         shipped=True,
     )

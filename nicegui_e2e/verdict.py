@@ -86,6 +86,8 @@ class Evidence:
     lanes: list[LaneTally] = field(default_factory=list)  # a crowd's browsers; empty for a storm of one
     pruned: AfterPrune | None = None  # where the storm asked: what NiceGUI's prune left of it
     dropped_events: int = 0  # events of the browser that reached the server before their page's handshake
+    clicks_checked: int = 0  # pages clicked as they showed, then stayed on until their handshake was done
+    unheard_clicks: int = 0  # of those, pages whose click never reached the server as an event it handles
     self_reloads: Mapping[str, int] = field(default_factory=dict)  # NiceGUI's reason -> pages it reloaded for it
     deleted_live: int = 0  # clients NiceGUI deleted while their page still had a socket connected
     error_pages_expected: bool = False  # the storm's pages answer with an error page by design (a terminal 500)
@@ -285,6 +287,15 @@ def _clients(e: Evidence) -> list[Finding]:
                 e.deleted_live,
             )
         )
+    if e.unheard_clicks:
+        found.append(
+            Finding(
+                Code.UNHEARD_CLICKS,
+                f'{e.unheard_clicks} of {e.clicks_checked} page(s) clicked as they showed and stayed on until their '
+                'handshake was done: the click never reached the server as an event it handles',
+                e.unheard_clicks,
+            )
+        )
     if e.dropped_events:
         found.append(
             Finding(
@@ -347,6 +358,11 @@ def _context(e: Evidence) -> list[str]:
         )
     if e.handshake_paths.get('held') and e.race_hits:
         notes.append(HELD_NOTE)
+    if e.clicks_checked and not e.unheard_clicks:
+        notes.append(
+            f'{e.clicks_checked} page(s) clicked as they showed and stayed on until their handshake: every click '
+            'reached the server'
+        )
     if e.pruned is not None and not e.pruned.clients and not e.pruned.task_growth:
         notes.append(
             f"after the browsers left and NiceGUI's prune ran ({e.pruned.how}): none of the storm's "

@@ -104,7 +104,7 @@ class Event(TypedDict, total=False):
     """One step of the lifecycle as the server saw it; ``kind`` says which of the other keys are there."""
 
     t: float
-    kind: str  # page, response, connect, handshake, handshake_done, event_dropped, disconnect, disconnect_error,
+    kind: str  # page, response, connect, handshake, handshake_done, event, event_dropped, disconnect, disconnect_error,
     #            deleted
     client: Optional[str]
     sid: str

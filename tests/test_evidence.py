@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from nicegui_e2e.evidence import Collected, gather
+from nicegui_e2e.findings import Code
 from nicegui_e2e.records import read_records
 from nicegui_e2e.storm import Navigation, StormResult
 from nicegui_e2e.verdict import judge_storm
@@ -144,6 +145,29 @@ def test_nicegui_s_own_page_for_a_page_slower_than_its_response_timeout_is_told_
     verdict = judge_storm(gather(collected(events=events[:2], records=[warning, warning]), expect_race=True))
     assert verdict.findings == []
     assert verdict.notes[0].startswith('2 page load(s) took longer to build than their response_timeout')
+
+
+def test_a_click_on_a_page_that_finished_its_handshake_must_reach_the_server():
+    result = storm()
+    result.heard = ['a', 'b', 'c']  # pages clicked as they showed, stayed on until their handshake
+    events = [
+        {'t': 10.1, 'kind': 'event', 'client': 'a'},
+        {'t': 10.2, 'kind': 'event_dropped', 'client': 'b'},  # 2.17.0 (#4753): arrived before the handshake
+        {'t': 10.3, 'kind': 'event', 'client': 'x'},  # a page the storm did not check
+    ]
+    e = gather(collected(result=result, events=events), expect_race=True)
+    assert (e.clicks_checked, e.unheard_clicks, e.dropped_events) == (3, 2, 1)
+    unheard, dropped = judge_storm(e).findings
+    assert (unheard.code, dropped.code) == (Code.UNHEARD_CLICKS, Code.DROPPED_EVENTS)
+    assert unheard.text == (
+        '2 of 3 page(s) clicked as they showed and stayed on until their handshake was done: the click never reached '
+        'the server as an event it handles'
+    )
+    result.heard = ['a']
+    clean = judge_storm(gather(collected(result=result, events=events[:1]), expect_race=True))
+    assert clean.findings == [] and '1 page(s) clicked as they showed and stayed on until their handshake: every ' in (
+        ' '.join(clean.notes)
+    )
 
 
 def test_the_servers_log_and_records_are_judged_as_incidents():

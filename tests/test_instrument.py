@@ -73,3 +73,17 @@ def test_a_socket_left_before_its_handshake_is_a_race_hit_only_where_a_handler_c
     ]
     assert left == [('live', False, False), ('error', False, True), ('deleted', True, False)]
     assert ledger.race_hits == 1
+
+
+def test_an_event_is_heard_where_its_page_handshook_and_dropped_where_it_did_not() -> None:
+    Client.instances.clear()
+    ledger, sio = Ledger(), Server()
+    instrument(ledger, client_cls=Client, sio=sio, nicegui_module=None, handshake_delay=0, tracks_sockets=True)
+    live, early = Client('live'), Client('early')
+    live.has_socket_connection, early.has_socket_connection = True, False  # type: ignore[attr-defined]
+    for client in ('live', 'early', 'deleted'):
+        sio.handlers['/']['event']('sid', {'client_id': client, 'id': 5})
+    assert [(event['kind'], event['client']) for event in ledger.events if event['kind'] != 'page'] == [
+        ('event', 'live'),
+        ('event_dropped', 'early'),  # 2.17.0 and before (#4753): NiceGUI drops it without a word
+    ]

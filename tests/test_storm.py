@@ -115,6 +115,7 @@ def test_each_detector_fails_the_storm_with_its_code():
         Code.ERROR_PAGES: evidence(error_pages={'/nope answered 404': 2}),
         Code.LOST_GUARD: evidence(lost_guard=True),
         Code.DROPPED_EVENTS: evidence(dropped_events=15),  # the early-click storm on 2.17.0
+        Code.UNHEARD_CLICKS: evidence(clicks_checked=4, unheard_clicks=1),
         Code.DELETED_LIVE: evidence(deleted_live=3),  # the drop storm on 2.10.1
     }
     for code, e in cases.items():
