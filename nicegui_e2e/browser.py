@@ -203,6 +203,7 @@ def handshake_hook(delay_ms: int, lane: int = 0) -> str:
     if (sessionStorage.getItem('%s')) { sessionStorage.removeItem('%s'); delay = 0; }
   } catch (e) {}
   const state = window.__niceguiE2E = {windows: 0, connects: 0, handshakes: 0, acks: 0, left: false};
+  const acked = () => { state.acks += 1; state.ackedAt = performance.now(); };
   let current;
   const wrap = (io) => {
     const wrapped = function (url, options) {
@@ -217,7 +218,7 @@ def handshake_hook(delay_ms: int, lane: int = 0) -> str:
       if (implicit) socket.io.on('open', () => { state.windows += 1; });
       socket.on('connect', () => {
         state.connects += 1;
-        if (implicit) state.acks += 1; else state.windows += 1;
+        if (implicit) acked(); else state.windows += 1;
       });
       const emit = socket.emit;
       socket.emit = function (event, ...args) {
@@ -225,7 +226,7 @@ def handshake_hook(delay_ms: int, lane: int = 0) -> str:
         const last = args.length - 1;
         if (typeof args[last] === 'function') {
           const callback = args[last];
-          args[last] = (...answer) => { state.acks += 1; return callback(...answer); };
+          args[last] = (...answer) => { acked(); return callback(...answer); };
         }
         const send = () => { state.handshakes += 1; emit.call(socket, event, ...args); };
         if (delay > 0) setTimeout(send, delay); else send();

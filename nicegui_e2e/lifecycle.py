@@ -340,13 +340,19 @@ def check_page(browser: Browser, base_url: str, check: PageCheck, timeout: float
 
 
 def app_facts(browser: Browser, url: str, timeout: float = 10.0) -> storm.AppFacts:
-    """What the page at ``url`` offers a storm, read once it finished its handshake (nothing held back), so that
-    an async page has drawn what it draws after its connection too."""
+    """What the page at ``url`` offers a storm, read once it finished its handshake (nothing held back) and settled
+    (:data:`storm.SETTLED`), so that a page that draws after its connection has drawn that too; sooner where it
+    already shows both a link and something to click."""
     driver = browser.driver
+
+    def offered() -> tuple[int, int] | None:
+        links, clickables, settled = driver.execute_script(storm.APP_FACTS)
+        return (int(links), int(clickables)) if settled or (links and clickables) else None
+
     with browser.handshake_delay(0):
         storm.open_live(driver, url, timeout)
-        links, clickables = driver.execute_script(storm.APP_FACTS)
-    return storm.AppFacts(links=int(links), clickables=int(clickables))
+        links, clickables = wait_for(offered, timeout=timeout, what='the first page to settle after its handshake')
+    return storm.AppFacts(links=links, clickables=clickables)
 
 
 def settle(server: NiceGUIServer, since: float) -> Diagnostics:
@@ -475,6 +481,7 @@ def _storm_all(
             trouble=lambda: trouble(server, *browsers),
         )
         result.heard = list(context.heard)
+        result.live_departures += len(context.went_live)  # run_storm saw those pages before their handshake
         results[n] = result
 
     if len(browsers) == 1:

@@ -396,21 +396,30 @@ whose listener is throttled: its event may wait past the step). Only those
 shown (laid out) and enabled; one that is, or sits inside, a link leaving this document is left out: a click on it
 is a navigation (the ``link`` storm's), not an event for the page's handlers."""
 
+SETTLE_MS = 1000
+"""Milliseconds after its handshake by which a page has drawn what it draws once connected (a page that awaits its
+connection, then asks the browser something): what it shows then is what it offers."""
+
+SETTLED = f"""
+const e2e = window.__niceguiE2E;
+const settled = !!(e2e && e2e.acks > 0 && performance.now() - e2e.ackedAt > {SETTLE_MS});
+"""
+"""JavaScript: ``settled``, whether this page finished its handshake :data:`SETTLE_MS` ago."""
+
 CLICK_A_LINK = (
     LEAVES_THIS_PAGE
     + APP_LINKS
+    + SETTLED
     + """
-if (!links.length) {
-  const s = window.__niceguiE2E;
-  return s && s.windows > 0 ? {to: null} : null;
-}
+if (!links.length) return settled ? {to: null, live: true} : null;
 const link = links[arguments[0] % links.length];
 link.click();
-return {to: link.pathname + link.search};
+return {to: link.pathname + link.search, live: !!(e2e && e2e.acks > 0)};
 """
 )
 """Click one of the page's :data:`APP_LINKS`, chosen by ``arguments[0]``: ``{to: path}``; ``{to: null}`` where the
-page shows none although its socket reached the server (so it is drawn: a dead end); null while it may still."""
+page shows none although it :data:`SETTLED` (a dead end); null while it may still show one. ``live`` says whether
+the page had finished its handshake by then."""
 
 CLICK_FIRST_CLICKABLE = (
     LEAVES_THIS_PAGE
@@ -436,23 +445,27 @@ APP_FACTS = (
     LEAVES_THIS_PAGE
     + APP_LINKS
     + CLICKABLES
+    + SETTLED
     + """
-return [links.length, clickables.length];
+return [links.length, clickables.length, settled];
 """
 )
-"""How many :data:`APP_LINKS` and :data:`CLICKABLES` the page shows."""
+"""How many :data:`APP_LINKS` and :data:`CLICKABLES` the page shows, and whether it :data:`SETTLED`."""
 
 
-def step_link(pages: Pages, seed: int = 0, timeout: float = 10.0) -> Step:
+def step_link(pages: Pages, seed: int = 0, went_live: list[int] | None = None, timeout: float = 10.0) -> Step:
     """(b) click a link the page itself shows (any ``a[href]`` inside the app), chosen with the storm's seed,
-    as soon as one is on the page. A page that shows none once its socket reached the server (a page without a
-    link back, an error page) is a dead end: the user goes to the app's first page by its address, as a load."""
+    as soon as one is on the page. A page that shows none once it settled after its handshake (a page without a
+    link back, an error page) is a dead end: the user goes to the app's first page by its address, as a load. A
+    page whose link showed only after its handshake (it draws once connected) is left live: the step joins
+    ``went_live``."""
     choose = random.Random(seed)
 
     def step(driver: Any, base_url: str, i: int) -> tuple[str, str]:
         pick = choose.randrange(1 << 30)
+        was_live = i > 0 and acks(driver) > 0
         clicked = (
-            {'to': None}
+            {'to': None, 'live': False}
             if i == 0
             else wait_for(
                 lambda: driver.execute_script(CLICK_A_LINK, pick),
@@ -460,6 +473,8 @@ def step_link(pages: Pages, seed: int = 0, timeout: float = 10.0) -> Step:
                 what='a link inside the app on the page, or its socket showing it has none',
             )
         )
+        if clicked['live'] and not was_live and went_live is not None:
+            went_live.append(i)
         if clicked['to'] is not None:
             return 'click', str(clicked['to'])
         driver.get(base_url + pages[0])
@@ -619,6 +634,7 @@ class StepContext:
     hold: float = 0.0  # seconds past the moment the server acts on a dropped socket's end, late where told to be
     answers: Callable[[Any], object] = lambda driver: None  # proves the open page still works, or raises
     heard: list[str] = field(default_factory=list)  # the steps add the clients whose click must reach the server
+    went_live: list[int] = field(default_factory=list)  # steps that stayed on their page past its handshake
 
 
 class Need(enum.Enum):
@@ -682,7 +698,9 @@ def kind_of(scenario: str | StormKind) -> StormKind:
 
 # pages left inside the window, each kind a way users leave a page
 register(StormKind('get', lambda c: step_get(c.pages), shipped=True))
-register(StormKind('link', lambda c: step_link(c.pages, c.seed), needs=frozenset({Need.LINK}), shipped=True))
+register(
+    StormKind('link', lambda c: step_link(c.pages, c.seed, c.went_live), needs=frozenset({Need.LINK}), shipped=True)
+)
 register(StormKind('history', lambda c: step_history(c.pages), shipped=True))
 register(StormKind('reload', lambda c: step_reload(c.pages), shipped=True))
 # a new tab has no session storage to arm, so none of its pages is left live
