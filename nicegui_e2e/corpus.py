@@ -204,29 +204,38 @@ def seen_everywhere(version: str) -> list[KnownBug]:
     return [bug for bug in of_release(version) if bug.everywhere]
 
 
-def named(findings: Sequence[Finding], version: str) -> list[Finding]:
-    """The findings, each saying which known bug of NiceGUI ``version`` it is where one shows as it, in any storm,
-    not only the one made for the bug. Where a known bug shows in these findings and another finding follows from
-    it (a page that reloads itself, or steps missed, after its connection came back, with the stale disconnect),
-    that bug names it too. A finding that no known bug showing here is or leads to stays as it is, even where a bug
-    of the release could lead to it: that would be a guess (a late handshake leaves waiting tasks only beside the
-    client it leaves, which would show it), and the generic detectors stay generic. #4304 is named too (on
-    2.11.0), as a team's run meets it with NiceGUI as shipped."""
+def candidates(finding: Finding, findings: Sequence[Finding], version: str) -> list[KnownBug]:
+    """The known bugs of NiceGUI ``version`` that ``finding`` (one of a storm's ``findings``) may be: first those
+    showing in ``findings`` by another finding that it follows from (a page that reloads itself, or steps missed,
+    after its connection came back, with the stale disconnect), then those it shows as itself. None for a finding
+    that no known bug showing here is or leads to, even where a bug of the release could lead to it: that would be
+    a guess (a late handshake leaves waiting tasks only beside the client it leaves, which would show it); the
+    generic detectors stay generic."""
     try:
         bugs = known_bugs_of(version)
     except InvalidVersion:  # a server that did not say which NiceGUI it runs
-        bugs = []
-    showing = [bug for bug in bugs if any(map(bug.shown_by, findings))]
+        return []
+    direct = [bug for bug in bugs if bug.shown_by(finding)]
+    showing = [bug for bug in bugs if bug not in direct and any(map(bug.shown_by, findings))]
+    return [bug for bug in showing if finding.code in bug.follows] + direct
+
+
+def named(findings: Sequence[Finding], version: str) -> list[Finding]:
+    """The findings, each saying which known bug of NiceGUI ``version`` it is (:func:`candidates`), in any storm, not
+    only the one made for the bug; where it may be one of several (self-reloads on 3.13.0 follow from the stale
+    disconnect where a storm's dropped pages did not come back, or are #6126's), it names them all, and ``bug`` the
+    first. #4304
+    is named too (on 2.11.0), as a team's run meets it with NiceGUI as shipped."""
 
     def one(finding: Finding) -> Finding:
-        bug = next((bug for bug in showing if finding.code in bug.follows), None) or next(
-            (bug for bug in bugs if bug.shown_by(finding)), None
-        )
-        if bug is None:
+        bugs = candidates(finding, findings, version)
+        if not bugs:
             return finding
-        return replace(
-            finding, text=f'known bug {bug.key} of NiceGUI {version}, {bug.fix}: {finding.text}', bug=bug.key
-        )
+        if len(bugs) == 1:
+            words = f'known bug {bugs[0].key} of NiceGUI {version}, {bugs[0].fix}'
+        else:
+            words = 'known bug ' + ' or '.join(f'{bug.key} ({bug.fix})' for bug in bugs) + f' of NiceGUI {version}'
+        return replace(finding, text=f'{words}: {finding.text}', bug=bugs[0].key)
 
     return [one(finding) for finding in findings]
 

@@ -125,16 +125,8 @@ class StormReport:
         bugs = corpus.accepted_of({entry.bug for entry in self.evidence.judged.accepting}, nicegui)
         failing: list[Finding] = []
         accepted: list[Finding] = []
-        for finding in named:  # named by an accepted bug (shown by it, or following from it where it shows), or
-            # unnamed and shown by one (#4304's findings where the bug was put back: their own words say #4304)
-            accepting = next(
-                (
-                    bug
-                    for bug in bugs
-                    if bug.explains(finding) and finding.bug in (bug.key, '') and (finding.bug or bug.shown_by(finding))
-                ),
-                None,
-            )
+        for finding in named:  # a bug it may be (corpus.candidates), accepted: counted and shown, not failed
+            accepting = next((bug for bug in corpus.candidates(finding, named, nicegui) if bug in bugs), None)
             if accepting is None:
                 failing.append(finding)
             else:
