@@ -19,10 +19,10 @@ import os
 import resource
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from proc_cpu import tree_seconds
 
@@ -30,15 +30,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = 0.5
 
 
-def two_pages() -> str:
+def shipped_suite_tests() -> Any:
+    """``e2e/test_shipped_suite.py``, whose app (``TWO_PAGES``) and command (``README_COMMAND``) are timed here."""
     spec = importlib.util.spec_from_file_location('test_shipped_suite', ROOT / 'e2e' / 'test_shipped_suite.py')
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return str(module.TWO_PAGES)
+    return module
 
 
-def timed_run(checkout: Path, folder: Path, pytest_args: list[str]) -> tuple[float, float, str]:
+def timed_run(checkout: Path, folder: Path, command: list[str], pytest_args: list[str]) -> tuple[float, float, str]:
     """(wall seconds, CPU seconds, pytest's last line) of the shipped suite from ``checkout`` on ``folder``'s app."""
     env = {name: value for name, value in os.environ.items() if not name.startswith('NICEGUI_E2E_')}
     env['PYTHONPATH'] = str(checkout)
@@ -47,15 +48,7 @@ def timed_run(checkout: Path, folder: Path, pytest_args: list[str]) -> tuple[flo
     started = time.perf_counter()
     process = subprocess.Popen(
         [
-            sys.executable,
-            '-m',
-            'pytest',
-            '-p',
-            'nicegui_e2e.plugin',
-            '--pyargs',
-            'nicegui_e2e.suite',
-            '--nicegui-e2e-app',
-            'main.py',
+            *command,
             '-n',
             '2',
             '-q',
@@ -94,10 +87,11 @@ def main() -> None:
     cpus: dict[str, list[float]] = {name: [] for name in checkouts}
     with tempfile.TemporaryDirectory(prefix='nicegui-e2e-shipped-') as tmp:
         folder = Path(tmp)
-        (folder / 'main.py').write_text(two_pages().lstrip(), encoding='utf-8')
+        tests = shipped_suite_tests()
+        (folder / 'main.py').write_text(tests.TWO_PAGES.lstrip(), encoding='utf-8')
         for round_ in range(1, args.rounds + 1):
             for name, checkout in checkouts.items():
-                wall, cpu, outcome = timed_run(checkout, folder, args.pytest_args)
+                wall, cpu, outcome = timed_run(checkout, folder, list(tests.README_COMMAND), args.pytest_args)
                 walls[name].append(wall)
                 cpus[name].append(cpu)
                 print(f'round {round_}: {name}: wall {wall:6.1f} s, CPU {cpu:6.1f} s  ({outcome})', flush=True)

@@ -66,21 +66,28 @@ ui.run()
 """
 
 
+README_COMMAND = (
+    sys.executable,
+    '-m',
+    'pytest',
+    '-p',
+    'nicegui_e2e.plugin',
+    '--pyargs',
+    'nicegui_e2e.suite',
+    '--nicegui-e2e-app',
+    'main.py',
+)
+"""The README's command on the ``main.py`` beside it (its ``--pyargs`` form, without the workers): run here, and
+timed by ``benchmarks/shipped_suite.py``."""
+
+
 def shipped_suite(folder: Path, app: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     """The README's command on ``app``, written to ``folder/main.py``, with few steps per storm."""
     (folder / 'main.py').write_text(textwrap.dedent(app).lstrip(), encoding='utf-8')
     env = {name: value for name, value in os.environ.items() if not name.startswith('NICEGUI_E2E_')}
     return subprocess.run(
         [
-            sys.executable,
-            '-m',
-            'pytest',
-            '-p',
-            'nicegui_e2e.plugin',
-            '--pyargs',
-            'nicegui_e2e.suite',
-            '--nicegui-e2e-app',
-            'main.py',
+            *README_COMMAND,
             '--nicegui-e2e-storm-count',
             '10',
             '-rs',

@@ -347,10 +347,15 @@ def app_facts(browser: Browser, url: str, timeout: float = 10.0) -> storm.AppFac
     return storm.AppFacts(links=links, clickables=clickables)
 
 
+def reconnect_timeout(diagnostics: Diagnostics) -> float:
+    """How long the server keeps a client after its socket left (NiceGUI's default where it does not say)."""
+    return float(diagnostics.get('reconnect_timeout') or 3.0)
+
+
 def settle(server: NiceGUIServer, since: float) -> Diagnostics:
     """Wait until the storm's clients are gone, at most the reconnect timeout plus a grace."""
     first = server.diagnostics(since=1 << 30)
-    timeout = float(first.get('reconnect_timeout') or 3.0) + SETTLE_GRACE
+    timeout = reconnect_timeout(first) + SETTLE_GRACE
     last = {'snapshot': first}
 
     def clean() -> bool:  # the storm's clients are deleted
@@ -444,8 +449,7 @@ def _storm_all(
 ) -> storm.StormResult:
     """Every browser storms at once (one thread each: a WebDriver call waits on its browser, not on the GIL)."""
     # past the moment the server acts on a dropped socket's end, late where told to be
-    reconnect_timeout = server.diagnostics(since=1 << 30).get('reconnect_timeout') or 3.0
-    hold = server.options.disconnect_delay + float(reconnect_timeout) + DROP_GRACE
+    hold = server.options.disconnect_delay + reconnect_timeout(server.diagnostics(since=1 << 30)) + DROP_GRACE
     results: list[storm.StormResult | None] = [None] * len(browsers)
     together = threading.Barrier(len(browsers))
 
@@ -620,10 +624,9 @@ def after_prune(
         wait_at_most(lambda: ran_since(runs), timeout=PRUNE_DEADLINE[how], interval=0.1)
     # a client whose socket's end the server heard only after the settle waits for its own deletion, which NiceGUI's
     # prune leaves to it (3.x skips clients with a deletion pending): it gets the reconnect timeout, as in the settle
-    reconnect_timeout = float(server.diagnostics(since=1 << 30).get('reconnect_timeout') or 3.0)
     wait_at_most(
         lambda: not [c for c in left() if not c['looks_connected']],
-        timeout=reconnect_timeout + SETTLE_GRACE,
+        timeout=reconnect_timeout(server.diagnostics(since=1 << 30)) + SETTLE_GRACE,
         interval=0.2,
     )
     survivors = left()

@@ -240,19 +240,11 @@ def start(
             )
         grid.parts.append(Part(name, process, log))
 
+    # what the one server that takes session requests listens on, and how long it queues one
+    serving = ['--host', '127.0.0.1', '--port', str(port), '--session-request-timeout', str(request_timeout)]
     try:
         if layout == 'standalone':
-            launch(
-                'standalone',
-                'standalone',
-                '--host',
-                '127.0.0.1',
-                '--port',
-                str(port),
-                '--session-request-timeout',
-                str(request_timeout),
-                *driver_configuration(sessions),
-            )
+            launch('standalone', 'standalone', *serving, *driver_configuration(sessions))
         else:
             publish, subscribe = free_port(), free_port()
             events = [
@@ -261,17 +253,7 @@ def start(
                 '--subscribe-events',
                 f'tcp://127.0.0.1:{subscribe}',
             ]
-            launch(
-                'hub',
-                'hub',
-                '--host',
-                '127.0.0.1',
-                '--port',
-                str(port),
-                *events,
-                '--session-request-timeout',
-                str(request_timeout),
-            )
+            launch('hub', 'hub', *serving, *events)
             for n in range(1, nodes + 1):
                 # the node writes the Grid's address into each session's BiDi and CDP URLs: without it they
                 # name the machine's external address and the default port
